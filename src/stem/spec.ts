@@ -1,0 +1,120 @@
+/**
+ * MobileOne block and RepStem specifications: the exact structure of FastViT's stem.
+ *
+ * @module
+ */
+
+/** Activation after the summed branches: exact (erf) GELU as in FastViT, ReLU as in MobileOne. */
+export type Activation = "gelu" | "relu" | "none";
+
+/** The knobs of a RepStem. */
+export interface StemSpec {
+  /** Input channels, 3 for images. */
+  readonly inChannels: number;
+  /** Stem width C (FastViT uses 48, 64, 76, 80, 96, 128). */
+  readonly width: number;
+  /** Number of kxk conv branches B per block (1 in FastViT, up to 4+ in MobileOne), 1..8. */
+  readonly branches: number;
+  /** Whether blocks with k > 1 have the 1x1 scale branch. @default true */
+  readonly scaleBranch: boolean;
+  /** Whether each block has a squeeze-excitation unit after the sum. @default false */
+  readonly se: boolean;
+  /** Activation after each block. */
+  readonly activation: Activation;
+}
+
+/** One MobileOne block, with the branches that exist for it. */
+export interface BlockSpec {
+  /** 1-based block number. */
+  readonly index: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly pad: number;
+  readonly groups: number;
+  readonly branches: number;
+  /** 1x1 conv + BN branch: only when kernel > 1 and the spec asks for it. */
+  readonly hasScale: boolean;
+  /** BN-only identity branch: only when in == out channels and stride 1. */
+  readonly hasSkip: boolean;
+  readonly se: boolean;
+  readonly activation: Activation;
+}
+
+/** BatchNorm epsilon used throughout (PyTorch's default). */
+export const BN_EPSILON = 1e-5;
+
+/** Largest number of conv branches a spec may ask for. */
+export const MAX_BRANCHES = 8;
+
+/** SE reduction ratio of MobileOne's SEBlock (rd_ratio = 0.0625). */
+export const SE_RATIO = 0.0625;
+
+/** Channels inside the SE unit for a given width. */
+export function seChannels(channels: number): number {
+  return Math.max(1, Math.floor(channels * SE_RATIO));
+}
+
+function checkInt(name: string, value: number, min: number, max = Infinity): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Infinity ? `an integer >= ${min}` : `an integer in ${min}..${max}`;
+    throw new RangeError(
+      `Cannot build stem as '${name}' must be ${range}: current value is ${value}`,
+    );
+  }
+}
+
+/**
+ * Checks a stem spec and returns it.
+ *
+ * @throws {RangeError} When a count is not a positive integer or branches is outside 1..8.
+ */
+export function validateStemSpec(spec: StemSpec): StemSpec {
+  checkInt("inChannels", spec.inChannels, 1);
+  checkInt("width", spec.width, 1);
+  checkInt("branches", spec.branches, 1, MAX_BRANCHES);
+  if (!["gelu", "relu", "none"].includes(spec.activation)) {
+    throw new RangeError(
+      `Cannot build stem as 'activation' must be gelu, relu or none: current value is "${spec.activation}"`,
+    );
+  }
+  return spec;
+}
+
+/**
+ * Expands a stem spec into its three MobileOne blocks (DESIGN.md's table).
+ *
+ * @example
+ * ```ts
+ * import { stemBlocks } from "./spec.ts";
+ * const blocks = stemBlocks({
+ *   inChannels: 3, width: 64, branches: 1, scaleBranch: true, se: false, activation: "gelu",
+ * });
+ * if (!blocks[2].hasSkip || blocks[0].hasSkip) throw new Error();
+ * ```
+ * @throws {RangeError} When the spec is invalid.
+ */
+export function stemBlocks(spec: StemSpec): readonly BlockSpec[] {
+  validateStemSpec(spec);
+  const { inChannels: i, width: c } = spec;
+  const raw = [
+    { inChannels: i, outChannels: c, kernel: 3, stride: 2, pad: 1, groups: 1 },
+    { inChannels: c, outChannels: c, kernel: 3, stride: 2, pad: 1, groups: c },
+    { inChannels: c, outChannels: c, kernel: 1, stride: 1, pad: 0, groups: 1 },
+  ];
+  return raw.map((b, n) => ({
+    ...b,
+    index: n + 1,
+    branches: spec.branches,
+    hasScale: spec.scaleBranch && b.kernel > 1,
+    hasSkip: b.inChannels === b.outChannels && b.stride === 1,
+    se: spec.se,
+    activation: spec.activation,
+  }));
+}
+
+/** Spatial output size of a block for an input size. */
+export function blockOutputSize(block: BlockSpec, size: number): number {
+  return Math.floor((size + 2 * block.pad - block.kernel) / block.stride) + 1;
+}
