@@ -1,0 +1,302 @@
+/**
+ * The case loop: scenario -> cases -> both stem graphs -> counts -> onnxruntime runs ->
+ * statistics -> one result per case. Errors are kept per case; the run goes on.
+ *
+ * @module
+ */
+import type { Graph } from "./onnx/ir.ts";
+import { encodeModel } from "./onnx/encode.ts";
+import { countGraph, COUNTING_CONVENTIONS } from "./profile/counts.ts";
+import type { Scenario } from "./scenario/schema.ts";
+import { type Case, type CaseConfig, expandScenario } from "./scenario/expand.ts";
+import { buildMultiBranchStem, stemOutputShape } from "./stem/multi_branch.ts";
+import { buildReparamStem } from "./stem/reparameterized.ts";
+import { buildIdentityGraph } from "./stem/identity.ts";
+import type { StemSpec } from "./stem/spec.ts";
+import { randomInput, randomStemWeights, type StemWeights } from "./stem/weights.ts";
+import { createSession, providerStatus, type Session } from "./runner/ort.ts";
+import { measureInterleaved } from "./runner/measure.ts";
+import { summarize } from "./stats/summarize.ts";
+import { compareMedians } from "./stats/compare.ts";
+import type {
+  CaseResult,
+  CompletedCase,
+  Context,
+  Equivalence,
+  FormResult,
+  Forms,
+  Results,
+} from "./results/schema.ts";
+import { RESULTS_SCHEMA_VERSION } from "./results/schema.ts";
+
+/** Measurement conventions written into every context beside the counting ones. */
+export const MEASURING_CONVENTIONS: Readonly<Record<string, string>> = {
+  latency:
+    "wall time of one session.run() on a prebuilt input tensor, output copied back to JS, in ms",
+  interleaving:
+    "each round runs every form once (and the Identity overhead model) in a fresh random order",
+  speedup: "median(multiBranch) / median(reparameterized), ci95 by paired bootstrap over rounds",
+  equivalence:
+    "both forms run on onnxruntime on the same seeded input; maxRelError = maxAbsError / max|multiBranch|",
+};
+
+/** What a running bench reports as it goes. */
+export type BenchEvent =
+  | {
+    readonly kind: "case-start";
+    readonly index: number;
+    readonly total: number;
+    readonly id: string;
+  }
+  | {
+    readonly kind: "case-end";
+    readonly index: number;
+    readonly total: number;
+    readonly result: CaseResult;
+  };
+
+/** Options of {@linkcode runBench}. */
+export interface BenchOptions {
+  /** Called before and after each case. */
+  readonly onEvent?: (event: BenchEvent) => void;
+  /** Called with the results so far after every case (to save them as they grow). */
+  readonly onResults?: (results: Results) => Promise<void> | void;
+  /** Stops between cases when aborted; the results so far are returned, marked interrupted. */
+  readonly signal?: AbortSignal;
+  /** Counts only: no onnxruntime session is created and no latency is measured. */
+  readonly countOnly?: boolean;
+}
+
+/** The stem spec of a case. */
+export function caseSpec(config: CaseConfig): StemSpec {
+  return {
+    inChannels: config.inChannels,
+    width: config.width,
+    branches: config.branches,
+    scaleBranch: config.scaleBranch,
+    se: config.se,
+    activation: config.activation,
+  };
+}
+
+/** Both graphs of a case and their counts. */
+export interface BuiltCase {
+  readonly graphs: { readonly multiBranch: Graph; readonly reparameterized: Graph };
+  readonly forms: Forms;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+}
+
+function formCounts(graph: Graph, cacheBytes: number): FormResult {
+  const counts = countGraph(graph, { cacheBytes });
+  return { ...counts.total, blocks: counts.blocks, perNode: counts.nodes };
+}
+
+/**
+ * Builds both forms of a case and counts them (pure, no onnxruntime).
+ *
+ * @param weights Train-time weights for the case's spec (shared across resolutions).
+ */
+export function buildCase(config: CaseConfig, weights: StemWeights, cacheBytes: number): BuiltCase {
+  const spec = caseSpec(config);
+  const geometry = { batchSize: config.batchSize, resolution: config.resolution };
+  const multiBranch = buildMultiBranchStem(spec, weights, geometry);
+  const reparameterized = buildReparamStem(spec, weights, geometry);
+  return {
+    graphs: { multiBranch, reparameterized },
+    forms: {
+      multiBranch: formCounts(multiBranch, cacheBytes),
+      reparameterized: formCounts(reparameterized, cacheBytes),
+    },
+    inputShape: multiBranch.inputs[0].shape,
+    outputShape: stemOutputShape(spec, geometry),
+  };
+}
+
+/** Max absolute and normwise relative difference of two outputs. */
+export function compareOutputs(
+  reference: Float32Array,
+  other: Float32Array,
+  tolerance: number,
+): Equivalence {
+  if (reference.length !== other.length) {
+    throw new TypeError(
+      `Cannot compare outputs of ${reference.length} and ${other.length} elements`,
+    );
+  }
+  let maxAbsError = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const d = Math.abs(reference[i] - other[i]);
+    if (!(d <= maxAbsError)) maxAbsError = d; // NaN propagates as a failure
+    maxAbs = Math.max(maxAbs, Math.abs(reference[i]));
+  }
+  const maxRelError = maxAbs > 0 ? maxAbsError / maxAbs : maxAbsError;
+  return { maxAbsError, maxRelError, tolerance, withinTolerance: maxAbsError <= tolerance };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function runCase(
+  c: Case,
+  built: BuiltCase,
+  scenario: Scenario,
+  index: number,
+): Promise<CompletedCase> {
+  const { config } = c;
+  const options = {
+    device: config.device,
+    threads: config.threads,
+    optimizationLevel: config.optimizationLevel,
+  };
+  const input = randomInput(built.inputShape.reduce((a, b) => a * b, 1), scenario.seed + index);
+  const sessions: Session[] = [];
+  try {
+    const open = async (g: Graph) => {
+      const s = await createSession(encodeModel(g), options);
+      sessions.push(s);
+      return s;
+    };
+    const mb = await open(built.graphs.multiBranch);
+    const rp = await open(built.graphs.reparameterized);
+    const overhead = await open(buildIdentityGraph(built.outputShape));
+    const [outMb, outRp] = [
+      await mb.run(input, built.inputShape),
+      await rp.run(input, built.inputShape),
+    ];
+    const equivalence = compareOutputs(outMb.data, outRp.data, scenario.tolerance.maxAbsError);
+    const outputSize = built.outputShape.reduce((a, b) => a * b, 1);
+    const m = await measureInterleaved({
+      multiBranch: mb.bind(input, built.inputShape),
+      reparameterized: rp.bind(input, built.inputShape),
+      overhead: overhead.bind(new Float32Array(outputSize), built.outputShape),
+    }, { warmup: scenario.warmup, sampling: scenario.sampling });
+    const seed = scenario.seed + index;
+    const latency = (name: "multiBranch" | "reparameterized") => ({
+      ...summarize(m[name].samplesMs, { seed }),
+      firstRunMs: m[name].firstRunMs,
+      warmupRuns: m[name].warmupRuns,
+      samplesMs: m[name].samplesMs,
+    });
+    const speedup = compareMedians(m.multiBranch.samplesMs, m.reparameterized.samplesMs, {
+      paired: true,
+      seed,
+    });
+    return {
+      id: c.id,
+      config,
+      state: "completed",
+      outputShape: outMb.dims,
+      forms: {
+        multiBranch: { ...built.forms.multiBranch, latencyMs: latency("multiBranch") },
+        reparameterized: { ...built.forms.reparameterized, latencyMs: latency("reparameterized") },
+      },
+      equivalence,
+      speedup: { ratio: speedup.ratio, ci95: speedup.ci95 },
+      overheadMs: summarize(m.overhead.samplesMs, { seed }),
+    };
+  } finally {
+    for (const s of sessions) await s.release();
+  }
+}
+
+/** Evaluates one case to a result; never throws. */
+export async function evaluateCase(
+  c: Case,
+  scenario: Scenario,
+  index: number,
+  weightsFor: (config: CaseConfig) => StemWeights,
+  countOnly = false,
+): Promise<CaseResult> {
+  const cacheBytes = scenario.cacheMiB * 1024 * 1024;
+  let built: BuiltCase;
+  try {
+    built = buildCase(c.config, weightsFor(c.config), cacheBytes);
+  } catch (error) {
+    return { id: c.id, config: c.config, state: "errored", error: describe(error) };
+  }
+  if (countOnly) {
+    return {
+      id: c.id,
+      config: c.config,
+      state: "skipped",
+      reason: "counts only",
+      forms: built.forms,
+    };
+  }
+  const status = providerStatus(c.config.device);
+  if (!status.available) {
+    return {
+      id: c.id,
+      config: c.config,
+      state: "skipped",
+      reason: status.reason,
+      forms: built.forms,
+    };
+  }
+  try {
+    return await runCase(c, built, scenario, index);
+  } catch (error) {
+    return {
+      id: c.id,
+      config: c.config,
+      state: "errored",
+      error: describe(error),
+      forms: built.forms,
+    };
+  }
+}
+
+/** A weights cache keyed by spec: every resolution of a spec shares its weights. */
+export function weightsCache(seed: number): (config: CaseConfig) => StemWeights {
+  const cache = new Map<string, StemWeights>();
+  return (config) => {
+    const spec = caseSpec(config);
+    const key = JSON.stringify(spec);
+    let w = cache.get(key);
+    if (!w) {
+      w = randomStemWeights(spec, seed);
+      cache.set(key, w);
+    }
+    return w;
+  };
+}
+
+/** Conventions of the counts and the measurement, as written into results. */
+export function conventions(): Record<string, string> {
+  return { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS };
+}
+
+/**
+ * Runs every case of a scenario and returns the results; never throws for a failing case.
+ *
+ * @param scenario The parsed scenario.
+ * @param context The run's context (see runner/context.ts).
+ */
+export async function runBench(
+  scenario: Scenario,
+  context: Context,
+  options: BenchOptions = {},
+): Promise<Results> {
+  const cases = expandScenario(scenario);
+  const weightsFor = weightsCache(scenario.seed);
+  const done: CaseResult[] = [];
+  const snapshot = (extra: Partial<Context> = {}): Results => ({
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    context: { ...context, ...extra },
+    cases: [...done],
+  });
+  for (const [index, c] of cases.entries()) {
+    if (options.signal?.aborted) {
+      return snapshot({ finishedAt: new Date().toISOString(), interrupted: true });
+    }
+    options.onEvent?.({ kind: "case-start", index, total: cases.length, id: c.id });
+    const result = await evaluateCase(c, scenario, index, weightsFor, options.countOnly);
+    done.push(result);
+    options.onEvent?.({ kind: "case-end", index, total: cases.length, result });
+    await options.onResults?.(snapshot());
+  }
+  return snapshot({ finishedAt: new Date().toISOString() });
+}

@@ -1,0 +1,54 @@
+/**
+ * Reading and writing results files.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { type Results, RESULTS_SCHEMA_VERSION } from "./schema.ts";
+
+/**
+ * Writes results as indented JSON, atomically (a temp file renamed over the target), so an
+ * interrupted write never leaves a truncated file.
+ */
+export async function writeResults(path: string, results: Results): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  await Deno.writeTextFile(tmp, JSON.stringify(results, null, 2) + "\n");
+  await Deno.rename(tmp, path);
+}
+
+/**
+ * Parses a results file's text.
+ *
+ * @throws {SyntaxError} When the text is not JSON or not a results object.
+ * @throws {RangeError} When its schemaVersion is not one this code reads.
+ */
+export function parseResults(text: string, source: string): Results {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(`Cannot read results "${source}": ${(e as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || !("schemaVersion" in value)) {
+    throw new SyntaxError(`Cannot read results "${source}" as it has no 'schemaVersion'`);
+  }
+  const version = (value as { schemaVersion: unknown }).schemaVersion;
+  if (version !== RESULTS_SCHEMA_VERSION) {
+    throw new RangeError(
+      `Cannot read results "${source}" as 'schemaVersion' must be ${RESULTS_SCHEMA_VERSION}: current value is ${
+        JSON.stringify(version)
+      }`,
+    );
+  }
+  const r = value as Results;
+  if (!Array.isArray(r.cases) || typeof r.context !== "object") {
+    throw new SyntaxError(`Cannot read results "${source}" as 'cases' or 'context' is missing`);
+  }
+  return r;
+}
+
+/** Reads and parses a results file. */
+export async function readResults(path: string): Promise<Results> {
+  return parseResults(await Deno.readTextFile(path), path);
+}

@@ -1,0 +1,123 @@
+/**
+ * The versioned results format: what `deno task bench` writes and the report and gate read.
+ * Field names are a contract; README.md documents them.
+ *
+ * @module
+ */
+import type { CaseConfig } from "../scenario/expand.ts";
+import type { NodeCounts, Totals } from "../profile/counts.ts";
+import type { Summary } from "../stats/summarize.ts";
+
+/** Version of the results format written by this code. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** Latency statistics of one form, in milliseconds, plus the raw samples in round order. */
+export interface LatencyMs extends Summary {
+  /** Time of the very first run (allocation, kernel choice, shader compiles). */
+  readonly firstRunMs: number;
+  /** Runs spent warming up before sampling. */
+  readonly warmupRuns: number;
+  /** Every timed sample, index i taken in interleaved round i (paired across forms). */
+  readonly samplesMs: readonly number[];
+}
+
+/** Counts (and, once run, timings) of one form of the stem. */
+export interface FormResult extends Totals {
+  /** The same counts for each block. */
+  readonly blocks: ReadonlyArray<{ readonly block: number } & Totals>;
+  /** Counts of every node, in graph order. */
+  readonly perNode: readonly NodeCounts[];
+  /** Present once the form was run. */
+  readonly latencyMs?: LatencyMs;
+}
+
+/** Both forms of one case. */
+export interface Forms {
+  readonly multiBranch: FormResult;
+  readonly reparameterized: FormResult;
+}
+
+/** How close the two forms' outputs are on the same seeded input. */
+export interface Equivalence {
+  /** max_i |multiBranch_i - reparameterized_i| */
+  readonly maxAbsError: number;
+  /** maxAbsError / max_i |multiBranch_i| (normwise, so values near zero do not blow it up). */
+  readonly maxRelError: number;
+  readonly tolerance: number;
+  readonly withinTolerance: boolean;
+}
+
+/** Ratio of medians, multi-branch over reparameterized, with its bootstrap interval. */
+export interface Speedup {
+  readonly ratio: number;
+  readonly ci95: readonly [number, number];
+}
+
+interface CaseBase {
+  readonly id: string;
+  readonly config: CaseConfig;
+}
+
+/** A case that ran to the end. */
+export interface CompletedCase extends CaseBase {
+  readonly state: "completed";
+  readonly outputShape: readonly number[];
+  readonly forms: Forms;
+  readonly equivalence: Equivalence;
+  readonly speedup: Speedup;
+  /** Binding overhead: an Identity model whose input and output have the stem output's size. */
+  readonly overheadMs: Summary;
+}
+
+/** A case that failed; whatever was computed before the failure is kept. */
+export interface ErroredCase extends CaseBase {
+  readonly state: "errored";
+  readonly error: string;
+  readonly forms?: Forms;
+}
+
+/** A case that was not run, with the reason (such as a provider that is not installed). */
+export interface SkippedCase extends CaseBase {
+  readonly state: "skipped";
+  readonly reason: string;
+  readonly forms?: Forms;
+}
+
+/** One case's result. */
+export type CaseResult = CompletedCase | ErroredCase | SkippedCase;
+
+/** Where and how a run happened: enough for a report to explain itself. */
+export interface Context {
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** True when the run was stopped (Ctrl-C) before every case ran. */
+  readonly interrupted?: boolean;
+  readonly ortVersion: string;
+  readonly denoVersion: string;
+  readonly v8Version: string;
+  readonly os: string;
+  readonly arch: string;
+  readonly cpu: { readonly model: string; readonly cores: number };
+  readonly gitCommit?: string;
+  readonly scenario: {
+    readonly name: string;
+    readonly description: string;
+    readonly path: string;
+    /** SHA-256 of the scenario file's text. */
+    readonly hash: string;
+    /** The scenario with defaults applied. */
+    readonly resolved: unknown;
+  };
+  /** Cache size of the cache-aware traffic estimate. */
+  readonly cacheBytes: number;
+  /** Counting and measuring conventions, as sentences. */
+  readonly conventions: Readonly<Record<string, string>>;
+}
+
+/** A results file. */
+export interface Results {
+  readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  readonly context: Context;
+  readonly cases: readonly CaseResult[];
+}

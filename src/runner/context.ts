@@ -1,0 +1,56 @@
+/**
+ * The context fingerprint of a run: versions, machine and scenario, read once per run.
+ *
+ * @module
+ */
+import type { Context } from "../results/schema.ts";
+import { ortVersion } from "./ort.ts";
+
+/** Tool name and version written into results. */
+export const TOOL = { name: "repstem-bench", version: "0.1.0" } as const;
+
+/** The CPU model from /proc/cpuinfo (Linux), or "unknown". */
+export function cpuModel(): string {
+  try {
+    const text = Deno.readTextFileSync("/proc/cpuinfo");
+    return /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The current git commit (with `-dirty` when the tree has changes), or undefined outside git. */
+export async function gitCommit(): Promise<string | undefined> {
+  try {
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command("git", { args, stdout: "piped", stderr: "null" }).output();
+      return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
+    };
+    const head = await run("rev-parse", "HEAD");
+    if (!head) return undefined;
+    const status = await run("status", "--porcelain", "--untracked-files=no");
+    return status ? `${head}-dirty` : head;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields of the context that depend on the scenario and the counting settings. */
+export type ContextInput = Pick<Context, "scenario" | "cacheBytes" | "conventions">;
+
+/** Gathers the context of a run starting now. */
+export async function collectContext(input: ContextInput): Promise<Context> {
+  const commit = await gitCommit();
+  return {
+    tool: { ...TOOL },
+    startedAt: new Date().toISOString(),
+    ortVersion: ortVersion(),
+    denoVersion: Deno.version.deno,
+    v8Version: Deno.version.v8,
+    os: `${Deno.build.os} ${Deno.osRelease()}`,
+    arch: Deno.build.arch,
+    cpu: { model: cpuModel(), cores: navigator.hardwareConcurrency },
+    ...(commit ? { gitCommit: commit } : {}),
+    ...input,
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The scenario file schema: which cases to run and how to measure them, with defaults applied and
+ * every axis normalized to a non-empty array without duplicates.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+
+/** Activations a scenario may ask for (the same names as the stem spec's `Activation`). */
+export const ACTIVATIONS = ["gelu", "relu", "none"] as const;
+
+/** Execution providers a scenario may ask for. */
+export const DEVICES = ["cpu", "webgpu", "cuda", "tensorrt", "gpu"] as const;
+
+/** onnxruntime graph optimization levels, as `graphOptimizationLevel` spells them. */
+export const OPTIMIZATION_LEVELS = ["disabled", "basic", "extended", "layout", "all"] as const;
+
+/** An execution provider: `cpu`, `webgpu`, `cuda`, `tensorrt` or `gpu`. */
+export type Device = (typeof DEVICES)[number];
+
+/** An onnxruntime graph optimization level. */
+export type OptimizationLevel = (typeof OPTIMIZATION_LEVELS)[number];
+
+/** Largest seed: seeds are 32-bit unsigned integers. */
+const MAX_SEED = 0xffff_ffff;
+
+function list(values: readonly string[]): string {
+  return values.join(", ");
+}
+
+function describeInt(min: number, max: number): string {
+  if (max !== Number.MAX_SAFE_INTEGER) return `an integer in ${min}..${max}`;
+  return min === 1 ? "a positive integer" : `an integer >= ${min}`;
+}
+
+function int(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const error = `must be ${describeInt(min, max)}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+function positiveNumber() {
+  const error = "must be a positive number";
+  return z.number({ error }).positive({ error });
+}
+
+function nonNegativeNumber() {
+  const error = "must be a number >= 0";
+  return z.number({ error }).min(0, { error });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${list(values)}` });
+}
+
+/** An object that rejects unknown keys (parse.ts reports each with the known ones). */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  return z.strictObject(shape, {
+    error: (issue) => issue.code === "invalid_type" ? "must be a JSON object" : undefined,
+  });
+}
+
+function rejectDuplicates(values: readonly unknown[], ctx: z.RefinementCtx): void {
+  values.forEach((value, i) => {
+    const first = values.indexOf(value);
+    if (first < i) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        input: value,
+        message: `must not repeat the value at index ${first}`,
+      });
+    }
+  });
+}
+
+/** A non-empty array of distinct elements. */
+function axis<T extends z.ZodType>(element: T, what: string) {
+  const error = `must be a non-empty array of ${what}`;
+  return z.array(element, { error }).min(1, { error }).superRefine(rejectDuplicates);
+}
+
+/**
+ * One value or a non-empty array of distinct values, normalized to an array. The array branch comes
+ * second: parse.ts reports that branch's issues when the input is an array.
+ */
+function oneOrMany<T extends z.ZodType>(element: T, one: string, many: string) {
+  return z
+    .union([element, axis(element, many)], { error: `must be ${one} or a non-empty array of them` })
+    .transform((v): z.output<T>[] => Array.isArray(v) ? v : [v as z.output<T>]);
+}
+
+function string() {
+  return z.string({ error: "must be a string" });
+}
+
+function boolean() {
+  return z.boolean({ error: "must be true or false" });
+}
+
+const warmupSchema = strictObject({
+  minRuns: int(1).default(5).describe("Warm-up runs always done before sampling"),
+  maxRuns: int(1).default(100).describe("Warm-up stops here even when not yet stable"),
+  stableWithin: positiveNumber().default(0.1).describe(
+    "Relative spread ((max - min) / median) of the last runs that counts as stable",
+  ),
+})
+  .superRefine((w, ctx) => {
+    if (w.maxRuns < w.minRuns) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxRuns"],
+        input: w.maxRuns,
+        message: `must be >= 'warmup.minRuns' (${w.minRuns})`,
+      });
+    }
+  });
+
+const samplingSchema = strictObject({
+  minSamples: int(1).default(30).describe("Samples always taken"),
+  minTimeMs: nonNegativeNumber().default(300).describe("Sampling goes on at least this long"),
+  maxTimeMs: nonNegativeNumber().default(5000).describe(
+    "Sampling stops here once minSamples are taken",
+  ),
+})
+  .superRefine((s, ctx) => {
+    if (s.maxTimeMs < s.minTimeMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxTimeMs"],
+        input: s.maxTimeMs,
+        message: `must be >= 'sampling.minTimeMs' (${s.minTimeMs})`,
+      });
+    }
+  });
+
+const toleranceSchema = strictObject({
+  maxAbsError: positiveNumber().default(1e-4).describe(
+    "Largest absolute difference allowed between the multi-branch and fused outputs",
+  ),
+});
+
+/**
+ * The zod schema of a scenario file. Unknown keys are errors at every level; defaults are applied
+ * and the one-or-many fields (`activation`, `scaleBranch`, `se`) become arrays.
+ */
+export const scenarioSchema = strictObject({
+  $schema: string().optional().describe("Path or URL of this JSON Schema, for editors"),
+  name: string().describe("Short name of the scenario, shown in reports"),
+  description: string().describe("What the scenario measures and why"),
+  inChannels: int(1).default(3).describe("Input channels I (3 for images)"),
+  resolutions: axis(int(8), "integers >= 8").describe("Square input sizes H = W"),
+  widths: axis(int(1), "positive integers").describe("Stem widths C (FastViT: 48, 64, 76, ...)"),
+  batchSizes: axis(int(1), "positive integers").default([1]).describe("Batch sizes N"),
+  branches: axis(int(1, 8), "integers in 1..8").default([1]).describe(
+    "Conv branches B per block (1 in FastViT, up to 4+ in MobileOne)",
+  ),
+  activation: oneOrMany(
+    oneOf(ACTIVATIONS),
+    `one of ${list(ACTIVATIONS)}`,
+    `values among ${list(ACTIVATIONS)}`,
+  )
+    .default(["gelu"])
+    .describe("Activation after each block"),
+  scaleBranch: oneOrMany(boolean(), "true, false", "booleans").default([true]).describe(
+    "Whether 3x3 blocks have the 1x1 scale branch",
+  ),
+  se: oneOrMany(boolean(), "true, false", "booleans").default([false]).describe(
+    "Whether each block has a squeeze-excitation unit",
+  ),
+  devices: axis(oneOf(DEVICES), `values among ${list(DEVICES)}`).default(["cpu"]).describe(
+    "Execution providers",
+  ),
+  threads: axis(int(1), "positive integers").default([1]).describe("Intra-op thread counts"),
+  optimizationLevels: axis(oneOf(OPTIMIZATION_LEVELS), `values among ${list(OPTIMIZATION_LEVELS)}`)
+    .default(["all"])
+    .describe("onnxruntime graph optimization levels"),
+  seed: int(0, MAX_SEED).default(0).describe("Seed of the random weights"),
+  warmup: warmupSchema.prefault({}).describe("Warm-up until latency is stable"),
+  sampling: samplingSchema.prefault({}).describe("How many timed runs to take"),
+  cacheMiB: positiveNumber().default(32).describe(
+    "Last-level cache size used by the cache-aware memory traffic estimate",
+  ),
+  tolerance: toleranceSchema.prefault({}).describe("Numerical equivalence check"),
+  profile: boolean().default(true).describe("Whether to collect onnxruntime's per-node profile"),
+});
+
+/** A parsed scenario: defaults applied, every axis a non-empty array of distinct values. */
+export type Scenario = z.output<typeof scenarioSchema>;
+
+/** A scenario as written in a file: optional fields may be left out. */
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+/**
+ * Builds the JSON Schema of scenario files (input side: fields with defaults are optional), for
+ * editors to validate and complete scenario files (`"$schema": "../scenario.schema.json"`).
+ *
+ * @returns A draft 2020-12 JSON Schema object.
+ * @example
+ * ```ts
+ * import { scenarioJsonSchema } from "./schema.ts";
+ * const schema = scenarioJsonSchema();
+ * if (schema.additionalProperties !== false) throw new Error();
+ * ```
+ */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(scenarioSchema, { io: "input", target: "draft-2020-12" });
+  return { ...schema, title: "RepStem Bench scenario" };
+}

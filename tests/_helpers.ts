@@ -1,0 +1,100 @@
+/** Shared test helpers: spec shorthand, error measures, an onnxruntime runner and a float64 stem. */
+import * as ort from "onnxruntime-node";
+import type { Graph, Node } from "../src/onnx/ir.ts";
+import { encodeModel } from "../src/onnx/encode.ts";
+import { type Chw, referenceBlock } from "../src/stem/reference.ts";
+import { stemBlocks, type StemSpec } from "../src/stem/spec.ts";
+import type { StemWeights } from "../src/stem/weights.ts";
+
+/** A stem spec with FastViT's defaults (I = 3, B = 1, scale on, no SE, gelu), overridable. */
+export function spec(overrides: Partial<StemSpec> = {}): StemSpec {
+  return {
+    inChannels: 3,
+    width: 8,
+    branches: 1,
+    scaleBranch: true,
+    se: false,
+    activation: "gelu",
+    ...overrides,
+  };
+}
+
+/** Largest absolute element-wise difference; throws when the lengths differ. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new TypeError(`Lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Largest absolute value. */
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/** Counts nodes per op type. */
+export function histogram(nodes: readonly Node[]): Record<string, number> {
+  const h: Record<string, number> = {};
+  for (const n of nodes) h[n.opType] = (h[n.opType] ?? 0) + 1;
+  return h;
+}
+
+/** Runs a graph once on CPU with ORT's optimizer off; returns the single output. */
+export async function runModel(
+  graph: Graph,
+  input: Float32Array,
+): Promise<{ data: Float32Array; dims: readonly number[] }> {
+  const session = await ort.InferenceSession.create(encodeModel(graph), {
+    graphOptimizationLevel: "disabled",
+  });
+  try {
+    const feeds = { [graph.inputs[0].name]: new ort.Tensor("float32", input, graph.inputs[0].shape) };
+    const out = (await session.run(feeds))[graph.outputs[0].name];
+    return { data: out.data as Float32Array, dims: out.dims };
+  } finally {
+    await session.release();
+  }
+}
+
+/** The float64 reference stem: referenceBlock chained per image, images concatenated (NCHW). */
+export function referenceStem(
+  s: StemSpec,
+  weights: StemWeights,
+  input: Float32Array,
+  batchSize: number,
+  resolution: number,
+): Float64Array {
+  const blocks = stemBlocks(s);
+  const per = s.inChannels * resolution * resolution;
+  const images: Float64Array[] = [];
+  for (let n = 0; n < batchSize; n++) {
+    let x: Chw = {
+      data: Float64Array.from(input.subarray(n * per, (n + 1) * per)),
+      channels: s.inChannels,
+      height: resolution,
+      width: resolution,
+    };
+    blocks.forEach((b, i) => (x = referenceBlock(x, b, weights[i])));
+    images.push(x.data);
+  }
+  const out = new Float64Array(images.reduce((a, d) => a + d.length, 0));
+  let off = 0;
+  for (const d of images) (out.set(d, off), off += d.length);
+  return out;
+}
+
+/** Whether `/usr/bin/python3` can import the onnx module (Debian's python3-onnx). */
+export async function hasPythonOnnx(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command("/usr/bin/python3", {
+      args: ["-c", "import onnx"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success;
+  } catch {
+    return false;
+  }
+}
