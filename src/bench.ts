@@ -16,6 +16,9 @@ import type { StemSpec } from "./stem/spec.ts";
 import { randomInput, randomStemWeights, type StemWeights } from "./stem/weights.ts";
 import { createSession, providerStatus, type Session } from "./runner/ort.ts";
 import { measureInterleaved } from "./runner/measure.ts";
+import { auditOptimizer, measureRoofs, profileModel } from "./runner/profile_run.ts";
+import type { ProfileRow } from "./profile/ort_profile.ts";
+import { placeOnRoofline, type Roofs } from "./profile/roofline.ts";
 import { summarize } from "./stats/summarize.ts";
 import { compareMedians } from "./stats/compare.ts";
 import type {
@@ -63,8 +66,6 @@ export interface BenchOptions {
   readonly onResults?: (results: Results) => Promise<void> | void;
   /** Stops between cases when aborted; the results so far are returned, marked interrupted. */
   readonly signal?: AbortSignal;
-  /** Counts only: no onnxruntime session is created and no latency is measured. */
-  readonly countOnly?: boolean;
 }
 
 /** The stem spec of a case. */
@@ -139,11 +140,75 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Shared state of a run: a scratch folder and the roofs measured so far (per provider and threads). */
+export interface RunState {
+  readonly workDir: string;
+  readonly roofs: Map<string, Roofs>;
+}
+
+/** Key of a roofs entry in `context.roofline`. */
+export function roofsKey(config: CaseConfig): string {
+  return `${config.device}/t${config.threads}`;
+}
+
+async function roofsFor(config: CaseConfig, state: RunState): Promise<Roofs> {
+  const key = roofsKey(config);
+  let roofs = state.roofs.get(key);
+  if (!roofs) {
+    roofs = await measureRoofs({ device: config.device, threads: config.threads }, state.workDir);
+    state.roofs.set(key, roofs);
+  }
+  return roofs;
+}
+
+/** Profile, optimizer audit and roofline of one form. */
+async function analyzeForm(
+  name: string,
+  graph: Graph,
+  form: FormResult,
+  config: CaseConfig,
+  input: Float32Array,
+  state: RunState,
+  profile: boolean,
+): Promise<FormResult> {
+  const base = { device: config.device, threads: config.threads };
+  const optimization = await auditOptimizer(graph, base, state.workDir, name);
+  if (!profile) return { ...form, optimization };
+  const { rows } = await profileModel(
+    graph,
+    { ...base, optimizationLevel: config.optimizationLevel },
+    input,
+    state.workDir,
+    name,
+  );
+  const roofs = await roofsFor(config, state);
+  const sumMs = (rs: readonly ProfileRow[]) => rs.reduce((a, r) => a + r.medianUs, 0) / 1000;
+  const totalMs = sumMs(rows);
+  const medianMs = form.latencyMs?.median ?? NaN;
+  return {
+    ...form,
+    optimization,
+    profile: { rows, totalMs, coverage: totalMs / medianMs },
+    roofline: {
+      total: placeOnRoofline(form.flops.total, form.bytes.naive, roofs, totalMs),
+      blocks: form.blocks.map((b) => ({
+        block: b.block,
+        ...placeOnRoofline(
+          b.flops.total,
+          b.bytes.naive,
+          roofs,
+          sumMs(rows.filter((r) => r.block === b.block)),
+        ),
+      })),
+    },
+  };
+}
+
 async function runCase(
   c: Case,
   built: BuiltCase,
   scenario: Scenario,
-  index: number,
+  state: RunState,
 ): Promise<CompletedCase> {
   const { config } = c;
   const options = {
@@ -151,7 +216,7 @@ async function runCase(
     threads: config.threads,
     optimizationLevel: config.optimizationLevel,
   };
-  const input = randomInput(built.inputShape.reduce((a, b) => a * b, 1), scenario.seed + index);
+  const input = randomInput(built.inputShape.reduce((a, b) => a * b, 1), scenario.seed);
   const sessions: Session[] = [];
   try {
     const open = async (g: Graph) => {
@@ -173,7 +238,7 @@ async function runCase(
       reparameterized: rp.bind(input, built.inputShape),
       overhead: overhead.bind(new Float32Array(outputSize), built.outputShape),
     }, { warmup: scenario.warmup, sampling: scenario.sampling });
-    const seed = scenario.seed + index;
+    const seed = scenario.seed;
     const latency = (name: "multiBranch" | "reparameterized") => ({
       ...summarize(m[name].samplesMs, { seed }),
       firstRunMs: m[name].firstRunMs,
@@ -184,14 +249,25 @@ async function runCase(
       paired: true,
       seed,
     });
+    for (const s of sessions.splice(0)) await s.release(); // profiling needs its own sessions
+    const analyze = (name: "multiBranch" | "reparameterized", graph: Graph) =>
+      analyzeForm(
+        `${c.id}.${name}`,
+        graph,
+        { ...built.forms[name], latencyMs: latency(name) },
+        config,
+        input,
+        state,
+        scenario.profile,
+      );
     return {
       id: c.id,
       config,
       state: "completed",
       outputShape: outMb.dims,
       forms: {
-        multiBranch: { ...built.forms.multiBranch, latencyMs: latency("multiBranch") },
-        reparameterized: { ...built.forms.reparameterized, latencyMs: latency("reparameterized") },
+        multiBranch: await analyze("multiBranch", built.graphs.multiBranch),
+        reparameterized: await analyze("reparameterized", built.graphs.reparameterized),
       },
       equivalence,
       speedup: { ratio: speedup.ratio, ci95: speedup.ci95 },
@@ -206,9 +282,8 @@ async function runCase(
 export async function evaluateCase(
   c: Case,
   scenario: Scenario,
-  index: number,
   weightsFor: (config: CaseConfig) => StemWeights,
-  countOnly = false,
+  state?: RunState,
 ): Promise<CaseResult> {
   const cacheBytes = scenario.cacheMiB * 1024 * 1024;
   let built: BuiltCase;
@@ -217,7 +292,7 @@ export async function evaluateCase(
   } catch (error) {
     return { id: c.id, config: c.config, state: "errored", error: describe(error) };
   }
-  if (countOnly) {
+  if (!state) {
     return {
       id: c.id,
       config: c.config,
@@ -237,7 +312,7 @@ export async function evaluateCase(
     };
   }
   try {
-    return await runCase(c, built, scenario, index);
+    return await runCase(c, built, scenario, state);
   } catch (error) {
     return {
       id: c.id,
@@ -283,20 +358,28 @@ export async function runBench(
   const cases = expandScenario(scenario);
   const weightsFor = weightsCache(scenario.seed);
   const done: CaseResult[] = [];
+  const state: RunState = {
+    workDir: await Deno.makeTempDir({ prefix: "repstem-" }),
+    roofs: new Map(),
+  };
   const snapshot = (extra: Partial<Context> = {}): Results => ({
     schemaVersion: RESULTS_SCHEMA_VERSION,
-    context: { ...context, ...extra },
+    context: { ...context, roofline: Object.fromEntries(state.roofs), ...extra },
     cases: [...done],
   });
-  for (const [index, c] of cases.entries()) {
-    if (options.signal?.aborted) {
-      return snapshot({ finishedAt: new Date().toISOString(), interrupted: true });
+  try {
+    for (const [index, c] of cases.entries()) {
+      if (options.signal?.aborted) {
+        return snapshot({ finishedAt: new Date().toISOString(), interrupted: true });
+      }
+      options.onEvent?.({ kind: "case-start", index, total: cases.length, id: c.id });
+      const result = await evaluateCase(c, scenario, weightsFor, state);
+      done.push(result);
+      options.onEvent?.({ kind: "case-end", index, total: cases.length, result });
+      await options.onResults?.(snapshot());
     }
-    options.onEvent?.({ kind: "case-start", index, total: cases.length, id: c.id });
-    const result = await evaluateCase(c, scenario, index, weightsFor, options.countOnly);
-    done.push(result);
-    options.onEvent?.({ kind: "case-end", index, total: cases.length, result });
-    await options.onResults?.(snapshot());
+    return snapshot({ finishedAt: new Date().toISOString() });
+  } finally {
+    await Deno.remove(state.workDir, { recursive: true }).catch(() => {});
   }
-  return snapshot({ finishedAt: new Date().toISOString() });
 }

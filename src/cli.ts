@@ -217,8 +217,8 @@ async function count(args: string[]): Promise<number> {
   const { evaluateCase, weightsCache } = await import("./bench.ts");
   const weightsFor = weightsCache(scenario.seed);
   const cases = [];
-  for (const [i, c] of expandScenario(scenario).entries()) {
-    cases.push(await evaluateCase(c, scenario, i, weightsFor, true));
+  for (const c of expandScenario(scenario)) {
+    cases.push(await evaluateCase(c, scenario, weightsFor));
   }
   if (v.json) {
     const results = {

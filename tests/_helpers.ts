@@ -50,7 +50,9 @@ export async function runModel(
     graphOptimizationLevel: "disabled",
   });
   try {
-    const feeds = { [graph.inputs[0].name]: new ort.Tensor("float32", input, graph.inputs[0].shape) };
+    const feeds = {
+      [graph.inputs[0].name]: new ort.Tensor("float32", input, graph.inputs[0].shape),
+    };
     const out = (await session.run(feeds))[graph.outputs[0].name];
     return { data: out.data as Float32Array, dims: out.dims };
   } finally {

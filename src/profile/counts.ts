@@ -30,10 +30,15 @@
  *
  * @module
  */
-import { type Graph, numel } from "../onnx/ir.ts";
+import { type Graph, type Node, numel } from "../onnx/ir.ts";
 import { inferShapes } from "../onnx/shapes.ts";
-import { minimumTraffic, simulateCache } from "./_traffic.ts";
-import { distinctInputs, nodeOutputs } from "./_traffic.ts";
+import {
+  distinctInputs,
+  minimumTraffic,
+  nodeOutputs,
+  simulateCache,
+  type SizeOf,
+} from "./_traffic.ts";
 
 /** Options of {@linkcode countGraph}. */
 export interface CountOptions {
@@ -181,15 +186,29 @@ const RULES: Readonly<Record<string, Rule>> = {
   GlobalAveragePool: ([x]) => ({ macs: 0, elementwise: numel(x) }),
 };
 
-type Role = "params" | "buffers" | "constants";
+type Roles = Record<"params" | "buffers" | "constants", number>;
 
-function roleOf(opType: string, inputIndex: number): Role {
-  if (opType === "Conv" && (inputIndex === 1 || inputIndex === 2)) return "params";
-  if (opType === "BatchNormalization") {
-    if (inputIndex === 1 || inputIndex === 2) return "params";
-    if (inputIndex === 3 || inputIndex === 4) return "buffers";
-  }
+function roleOf(opType: string, inputIndex: number): keyof Roles {
+  const weightOrBias = inputIndex === 1 || inputIndex === 2;
+  if ((opType === "Conv" || opType === "BatchNormalization") && weightOrBias) return "params";
+  if (opType === "BatchNormalization" && (inputIndex === 3 || inputIndex === 4)) return "buffers";
   return "constants";
+}
+
+/** Initializer elements per node, each initializer at its first reader; then the unused ones. */
+function attributeInitializers(graph: Graph): { perNode: Roles[]; unused: number } {
+  const sizes = new Map(graph.initializers.map((t) => [t.name, numel(t.dims)]));
+  const perNode = graph.nodes.map((node) => {
+    const roles = { params: 0, buffers: 0, constants: 0 };
+    node.inputs.forEach((t, k) => {
+      const n = sizes.get(t);
+      if (n === undefined) return;
+      sizes.delete(t);
+      roles[roleOf(node.opType, k)] += n;
+    });
+    return roles;
+  });
+  return { perNode, unused: [...sizes.values()].reduce((a, b) => a + b, 0) };
 }
 
 function checkOption(name: string, value: number, positive: boolean): void {
@@ -201,11 +220,7 @@ function checkOption(name: string, value: number, positive: boolean): void {
   }
 }
 
-function sumTotals(
-  nodes: readonly NodeCounts[],
-  constants: readonly number[],
-  minimum: number,
-): Totals {
+function sumTotals(nodes: readonly NodeCounts[], constants: number, minimum: number): Totals {
   const sum = (f: (n: NodeCounts) => number) => nodes.reduce((s, n) => s + f(n), 0);
   const histogram: Record<string, number> = {};
   for (const n of nodes) histogram[n.opType] = (histogram[n.opType] ?? 0) + 1;
@@ -214,11 +229,45 @@ function sumTotals(
   return {
     params: sum((n) => n.params),
     buffers: sum((n) => n.buffers),
-    constants: constants.reduce((s, c) => s + c, 0),
+    constants,
     macs: sum((n) => n.macs),
     flops: { conv, elementwise, total: conv + elementwise },
     bytes: { naive: sum((n) => n.bytes.naive), minimum, cached: sum((n) => n.bytes.cached) },
     nodes: histogram,
+  };
+}
+
+interface Context {
+  readonly shapeOf: (t: string) => readonly number[];
+  readonly sizeOf: SizeOf;
+}
+
+function countNode(node: Node, roles: Roles, cached: number, ctx: Context): NodeCounts {
+  const rule = RULES[node.opType];
+  if (!rule) {
+    throw new TypeError(
+      `Cannot count node "${node.name}" as its op type has no counting rule: current value is "${node.opType}"`,
+    );
+  }
+  const outputShape = [...ctx.shapeOf(node.outputs[0])];
+  const work = rule(node.inputs.map((t) => (t === "" ? [] : ctx.shapeOf(t))), outputShape);
+  const conv = 2 * work.macs;
+  const total = conv + work.elementwise;
+  const read = distinctInputs(node).reduce((s, t) => s + ctx.sizeOf(t), 0);
+  const written = nodeOutputs(node).reduce((s, t) => s + ctx.sizeOf(t), 0);
+  const naive = read + written;
+  return {
+    node: node.name,
+    opType: node.opType,
+    block: node.tag?.block ?? null,
+    branch: node.tag?.branch ?? null,
+    params: roles.params,
+    buffers: roles.buffers,
+    macs: work.macs,
+    flops: { conv, elementwise: work.elementwise, total },
+    bytes: { read, written, naive, cached },
+    outputShape,
+    arithmeticIntensity: naive > 0 ? total / naive : 0,
   };
 }
 
@@ -243,65 +292,21 @@ export function countGraph(graph: Graph, options: CountOptions): GraphCounts {
     return s;
   };
   const sizeOf = (t: string) => numel(shapeOf(t)) * elementBytes;
-  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
-  const initializers = new Map(graph.initializers.map((t) => [t.name, numel(t.dims)]));
-  const cached = simulateCache(graph.nodes, sizeOf, graphOutputs, cacheBytes);
-  const seen = new Set<string>();
-  const nodeConstants: number[] = [];
-  const nodes = graph.nodes.map((node, i): NodeCounts => {
-    const rule = RULES[node.opType];
-    if (!rule) {
-      throw new TypeError(
-        `Cannot count node "${node.name}" as its op type has no counting rule: current value is "${node.opType}"`,
-      );
-    }
-    const roles = { params: 0, buffers: 0, constants: 0 };
-    node.inputs.forEach((t, k) => {
-      const n = initializers.get(t);
-      if (n === undefined || seen.has(t)) return;
-      seen.add(t);
-      roles[roleOf(node.opType, k)] += n;
-    });
-    nodeConstants.push(roles.constants);
-    const outputShape = [...shapeOf(node.outputs[0])];
-    const work = rule(node.inputs.map((t) => (t === "" ? [] : shapeOf(t))), outputShape);
-    const conv = 2 * work.macs;
-    const total = conv + work.elementwise;
-    const read = distinctInputs(node).reduce((s, t) => s + sizeOf(t), 0);
-    const written = nodeOutputs(node).reduce((s, t) => s + sizeOf(t), 0);
-    const naive = read + written;
-    return {
-      node: node.name,
-      opType: node.opType,
-      block: node.tag?.block ?? null,
-      branch: node.tag?.branch ?? null,
-      params: roles.params,
-      buffers: roles.buffers,
-      macs: work.macs,
-      flops: { conv, elementwise: work.elementwise, total },
-      bytes: { read, written, naive, cached: cached[i] },
-      outputShape,
-      arithmeticIntensity: naive > 0 ? total / naive : 0,
-    };
-  });
-  const unused = graph.initializers.filter((t) => !seen.has(t.name)).map((t) => numel(t.dims));
-  const indices = graph.nodes.map((_, i) => i);
-  const total = sumTotals(
-    nodes,
-    [...nodeConstants, ...unused],
-    minimumTraffic(graph.nodes, new Set(indices), sizeOf, graphOutputs),
-  );
-  const blockIds = [...new Set(nodes.flatMap((n) => (n.block === null ? [] : [n.block])))]
-    .sort((a, b) => a - b);
-  const blocks = blockIds.map((block) => {
-    const idx = indices.filter((i) => nodes[i].block === block);
-    const members = new Set(idx);
-    const totals = sumTotals(
+  const outputs = new Set(graph.outputs.map((o) => o.name));
+  const cached = simulateCache(graph.nodes, sizeOf, outputs, cacheBytes);
+  const { perNode, unused } = attributeInitializers(graph);
+  const nodes = graph.nodes.map((n, i) => countNode(n, perNode[i], cached[i], { shapeOf, sizeOf }));
+  const totalsOf = (idx: number[], extraConstants = 0) =>
+    sumTotals(
       idx.map((i) => nodes[i]),
-      idx.map((i) => nodeConstants[i]),
-      minimumTraffic(graph.nodes, members, sizeOf, graphOutputs),
+      idx.reduce((s, i) => s + perNode[i].constants, extraConstants),
+      minimumTraffic(graph.nodes, new Set(idx), sizeOf, outputs),
     );
-    return { block, ...totals };
-  });
-  return { nodes, blocks, total };
+  const indices = nodes.map((_, i) => i);
+  const blockIds = [...new Set(nodes.flatMap((n) => (n.block === null ? [] : [n.block])))];
+  const blocks = blockIds.sort((a, b) => a - b).map((block) => ({
+    block,
+    ...totalsOf(indices.filter((i) => nodes[i].block === block)),
+  }));
+  return { nodes, blocks, total: totalsOf(indices, unused) };
 }

@@ -46,6 +46,13 @@ export function foldBatchNorm(weight: Float32Array, bn: BatchNormParams): FusedC
       `Cannot fold BatchNorm of ${channels} channels into a weight of ${weight.length} elements`,
     );
   }
+  for (const key of ["beta", "mean", "variance"] as const) {
+    if (bn[key].length !== channels) {
+      throw new TypeError(
+        `Cannot fold BatchNorm as '${key}' has ${bn[key].length} elements but gamma has ${channels}`,
+      );
+    }
+  }
   const perChannel = weight.length / channels;
   const out = new Float32Array(weight.length);
   const bias = new Float32Array(channels);

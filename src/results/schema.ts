@@ -7,6 +7,9 @@
 import type { CaseConfig } from "../scenario/expand.ts";
 import type { NodeCounts, Totals } from "../profile/counts.ts";
 import type { Summary } from "../stats/summarize.ts";
+import type { ProfileRow } from "../profile/ort_profile.ts";
+import type { RooflinePoint, Roofs } from "../profile/roofline.ts";
+import type { OptimizationAudit } from "../runner/profile_run.ts";
 
 /** Version of the results format written by this code. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -29,6 +32,21 @@ export interface FormResult extends Totals {
   readonly perNode: readonly NodeCounts[];
   /** Present once the form was run. */
   readonly latencyMs?: LatencyMs;
+  /** Node histograms before and after onnxruntime's optimizer, per level. */
+  readonly optimization?: Readonly<Record<string, OptimizationAudit>>;
+  /** Per-node kernel times from onnxruntime's profiler (separate runs from the timing). */
+  readonly profile?: {
+    readonly rows: readonly ProfileRow[];
+    /** Sum of the node medians, ms. */
+    readonly totalMs: number;
+    /** totalMs / latencyMs.median: the share of a call spent in kernels. */
+    readonly coverage: number;
+  };
+  /** Placement under the measured roofs (bytes = naive traffic), per form and block. */
+  readonly roofline?: {
+    readonly total: RooflinePoint;
+    readonly blocks: ReadonlyArray<{ readonly block: number } & RooflinePoint>;
+  };
 }
 
 /** Both forms of one case. */
@@ -109,6 +127,8 @@ export interface Context {
     /** The scenario with defaults applied. */
     readonly resolved: unknown;
   };
+  /** Measured roofs per `device/tThreads`. */
+  readonly roofline?: Readonly<Record<string, Roofs>>;
   /** Cache size of the cache-aware traffic estimate. */
   readonly cacheBytes: number;
   /** Counting and measuring conventions, as sentences. */

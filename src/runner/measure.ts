@@ -114,7 +114,8 @@ export async function measureInterleaved(
     if (warmupRuns >= warmup.minRuns && isStable(history, warmup)) break;
     const times = await runRound();
     for (const name of names) history[name].push(times[name]);
-    onProgress?.(++warmupRuns, "warmup");
+    warmupRuns++;
+    onProgress?.(warmupRuns, "warmup");
   }
 
   const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));

@@ -8,7 +8,7 @@ import * as ort from "onnxruntime-node";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
-import type { Device, OptimizationLevel } from "../scenario/expand.ts";
+import type { Device, OptimizationLevel } from "../scenario/schema.ts";
 
 /** Options of one session. */
 export interface SessionOptions {
@@ -143,7 +143,9 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
     endProfiling() {
       if (!profiling) return undefined;
       profiling = false;
-      return session.endProfiling();
+      // Typed as void, but the node binding returns the trace file's path where it knows it.
+      const path = (session.endProfiling as () => unknown)();
+      return typeof path === "string" ? path : undefined;
     },
     release: () => session.release(),
   };

@@ -68,6 +68,7 @@ function rejectDuplicates(values: readonly unknown[], ctx: z.RefinementCtx): voi
         code: "custom",
         path: [i],
         input: value,
+        params: { duplicateOf: first },
         message: `must not repeat the value at index ${first}`,
       });
     }
@@ -77,7 +78,11 @@ function rejectDuplicates(values: readonly unknown[], ctx: z.RefinementCtx): voi
 /** A non-empty array of distinct elements. */
 function axis<T extends z.ZodType>(element: T, what: string) {
   const error = `must be a non-empty array of ${what}`;
-  return z.array(element, { error }).min(1, { error }).superRefine(rejectDuplicates);
+  return z
+    .array(element, { error })
+    .min(1, { error })
+    .superRefine(rejectDuplicates)
+    .meta({ uniqueItems: true });
 }
 
 /**
@@ -193,7 +198,7 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 
 /**
  * Builds the JSON Schema of scenario files (input side: fields with defaults are optional), for
- * editors to validate and complete scenario files (`"$schema": "../scenario.schema.json"`).
+ * editors to validate and complete scenario files (`"$schema": "./scenario.schema.json"`).
  *
  * @returns A draft 2020-12 JSON Schema object.
  * @example
@@ -205,5 +210,13 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
  */
 export function scenarioJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(scenarioSchema, { io: "input", target: "draft-2020-12" });
+  // zod leaves out the defaults of fields that transform their input (the one-or-many fields):
+  // their array defaults are valid input too, so editors can show them.
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  for (const [key, field] of Object.entries(scenarioSchema.shape)) {
+    if (field instanceof z.ZodDefault && !("default" in properties[key])) {
+      properties[key] = { default: field.def.defaultValue, ...properties[key] };
+    }
+  }
   return { ...schema, title: "RepStem Bench scenario" };
 }

@@ -118,7 +118,7 @@ export function compareMedians(
  * normal approximation with tie correction and a 0.5 continuity correction; this matches scipy's
  * `mannwhitneyu(a, b, method="asymptotic")`. With `n = na + nb` and `t` the size of each tie group:
  * `mu = na*nb/2`, `sigma^2 = na*nb/12 * ((n + 1) - sum(t^3 - t) / (n * (n - 1)))`,
- * `z = sign(u - mu) * max(|u - mu| - 0.5, 0) / sigma`, `p = erfc(|z| / sqrt 2)`. When every value
+ * `z = sign(u - mu) * max(|u - mu| - 0.5, 0) / sigma`, `p = 2 * (1 - Phi(|z|))`. When every value
  * is tied, z is 0 and p is 1.
  *
  * @param a First sample, at least one finite value.
@@ -157,7 +157,7 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
   if (!(variance > 0)) return { u, z: 0, p: 1 };
   const d = u - mu;
   const z = (Math.sign(d) * Math.max(Math.abs(d) - 0.5, 0)) / Math.sqrt(variance);
-  return { u, z, p: Math.min(1, erfc(Math.abs(z) / Math.SQRT2)) };
+  return { u, z, p: Math.min(1, 2 * normalUpperTail(Math.abs(z))) };
 }
 
 function checkDurations(values: readonly number[], what: string): Samples {
@@ -172,15 +172,21 @@ function argsort(values: readonly number[]): Uint32Array {
   return new Uint32Array(values.length).map((_, i) => i).sort((i, j) => values[i] - values[j]);
 }
 
-// Complementary error function, Numerical Recipes' Chebyshev fit (erfcc): fractional error below
-// 1.2e-7 everywhere, ample for a p-value.
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(
-    -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-                  t * (-0.18628806 + t * (0.27886187 + t * (-1.13520398 + t * (1.48851587 +
-                                  t * (-0.82215223 + t * 0.17087277)))))))),
-  );
-  return x >= 0 ? r : 2 - r;
+// Upper tail 1 - Phi(x) of the standard normal for x >= 0: Hart's double-precision algorithm as
+// given by West (2005), "Better approximations to cumulative normal functions"; absolute error
+// below 1e-14 (checked against scipy.stats.norm.sf).
+function normalUpperTail(x: number): number {
+  if (x > 37) return 0;
+  const e = Math.exp((-x * x) / 2);
+  if (x >= 7.07106781186547) {
+    const d = x + 1 / (x + 2 / (x + 3 / (x + 4 / (x + 0.65))));
+    return e / d / 2.506628274631;
+  }
+  const num = (((((0.0352624965998911 * x + 0.700383064443688) * x + 6.37396220353165) * x +
+                33.912866078383) * x + 112.079291497871) * x + 221.213596169931) * x +
+    220.206867912376;
+  const den = ((((((0.0883883476483184 * x + 1.75566716318264) * x + 16.064177579207) * x +
+                    86.7807322029461) * x + 296.564248779674) * x + 637.333633378831) * x +
+        793.826512519948) * x + 440.413735824752;
+  return (e * num) / den;
 }

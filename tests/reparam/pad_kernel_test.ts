@@ -21,7 +21,9 @@ Deno.test("padKernel() pads 3x3 to 5x5 with a one-pixel border", () => {
   const k = Float32Array.from({ length: 9 }, (_, i) => i + 1);
   const out = padKernel(k, 3, 5);
   const expected = new Float32Array(25);
-  for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) expected[(y + 1) * 5 + x + 1] = y * 3 + x + 1;
+  for (let y = 0; y < 3; y++) {
+    for (let x = 0; x < 3; x++) expected[(y + 1) * 5 + x + 1] = y * 3 + x + 1;
+  }
   assert.deepEqual(out, expected);
 });
 
@@ -59,10 +61,19 @@ Deno.test("identityKernel() of a grouped conv picks the channel's index within i
 });
 
 Deno.test("identityKernel() through a grouped conv returns its input", () => {
-  const x = { data: Float64Array.from({ length: 4 * 5 * 5 }, (_, i) => i * 0.37 - 3), channels: 4, height: 5, width: 5 };
+  const x = {
+    data: Float64Array.from({ length: 4 * 5 * 5 }, (_, i) => i * 0.37 - 3),
+    channels: 4,
+    height: 5,
+    width: 5,
+  };
   for (const groups of [1, 2, 4]) {
     for (const k of [1, 3]) {
-      const y = conv2d(x, identityKernel(4, groups, k), 4, k, { stride: 1, pad: (k - 1) / 2, groups });
+      const y = conv2d(x, identityKernel(4, groups, k), 4, k, {
+        stride: 1,
+        pad: (k - 1) / 2,
+        groups,
+      });
       assert.deepEqual(y.data, x.data, `groups ${groups}, k ${k}`);
     }
   }

@@ -34,7 +34,13 @@ Deno.test("reparameterizeBlock() fuses 3x3 + scale + skip of one channel (hand-c
 
 Deno.test("reparameterizeBlock() puts a depthwise skip at [c, 0, centre]", () => {
   // zero conv branch (contributes nothing), skip scales 1 and 3 / sqrt(4) = 1.5
-  const zeroBn = { gamma: f32(1, 1), beta: f32(0, 0), mean: f32(0, 0), variance: f32(1, 1), epsilon: 0 };
+  const zeroBn = {
+    gamma: f32(1, 1),
+    beta: f32(0, 0),
+    mean: f32(0, 0),
+    variance: f32(1, 1),
+    epsilon: 0,
+  };
   const fused = reparameterizeBlock({
     conv: [{ weight: new Float32Array(18), shape: [2, 1, 3, 3], bn: zeroBn }],
     skip: { gamma: f32(1, 3), beta: f32(0, 0), mean: f32(0, 0), variance: f32(1, 4), epsilon: 0 },
@@ -49,7 +55,11 @@ Deno.test("reparameterizeBlock() puts a depthwise skip at [c, 0, centre]", () =>
 Deno.test("reparameterizeBlock() throws TypeError for a branch of the wrong kernel size", () => {
   const bn = { gamma: f32(1), beta: f32(0), mean: f32(0), variance: f32(1), epsilon: 0 };
   assert.throws(
-    () => reparameterizeBlock({ conv: [{ weight: f32(1), shape: [1, 1, 1, 1], bn }] }, { kernel: 3, groups: 1 }),
+    () =>
+      reparameterizeBlock({ conv: [{ weight: f32(1), shape: [1, 1, 1, 1], bn }] }, {
+        kernel: 3,
+        groups: 1,
+      }),
     TypeError,
   );
 });
@@ -59,7 +69,10 @@ Deno.test("sumConvs() adds element-wise and rejects empty or mismatched lists", 
   assert.deepEqual([...s.weight], [11, 22]);
   assert.deepEqual([...s.bias], [0]);
   assert.throws(() => sumConvs([]), TypeError);
-  assert.throws(() => sumConvs([{ weight: f32(1), bias: f32(0) }, { weight: f32(1, 2), bias: f32(0) }]), TypeError);
+  assert.throws(
+    () => sumConvs([{ weight: f32(1), bias: f32(0) }, { weight: f32(1, 2), bias: f32(0) }]),
+    TypeError,
+  );
 });
 
 function block(o: Partial<BlockSpec>): BlockSpec {
@@ -107,7 +120,10 @@ for (const [name, o] of cases) {
       const scale = Math.max(1, maxAbs(want.data));
       // 1e-6 relative: the only rounding is the fused weights and biases to float32 (6e-8 relative
       // each), summed over at most 8 * 9 taps; a misplaced tap or a dropped branch is off by O(1)
-      assert.ok(maxAbsDiff(got.data, want.data) <= 1e-6 * scale, `${maxAbsDiff(got.data, want.data)}`);
+      assert.ok(
+        maxAbsDiff(got.data, want.data) <= 1e-6 * scale,
+        `${maxAbsDiff(got.data, want.data)}`,
+      );
     });
   }
 }

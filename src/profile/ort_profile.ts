@@ -1,0 +1,153 @@
+/**
+ * onnxruntime's profiler output (Chrome-trace JSON) parsed into per-node times, attributed to the
+ * stem's blocks and branches through the graph onnxruntime actually executed.
+ *
+ * @module
+ */
+import type { Graph, Node, NodeTag } from "../onnx/ir.ts";
+import { quantile } from "../stats/summarize.ts";
+
+/** One executed node's kernel time. */
+export interface ProfileRow {
+  /** Node name in the executed (optimized) graph. */
+  readonly node: string;
+  /** Op type as the profiler names it (`Conv`, `Gelu`, ...). */
+  readonly opType: string;
+  /** Execution provider that ran it, as onnxruntime names it (`CPUExecutionProvider`). */
+  readonly provider: string;
+  readonly block: number | null;
+  /** kxk0.., scale, skip, add, act, se, conv; a `+add` suffix marks a conv that absorbed the branch Add. */
+  readonly branch: string | null;
+  /** Median kernel time over the profiled runs, microseconds. */
+  readonly medianUs: number;
+  /** Number of profiled runs of this node. */
+  readonly runs: number;
+}
+
+interface TraceEvent {
+  readonly cat?: string;
+  readonly name?: string;
+  readonly dur?: number;
+  readonly ts?: number;
+  readonly args?: { readonly op_name?: string; readonly provider?: string };
+}
+
+const KERNEL_SUFFIX = "_kernel_time";
+
+/**
+ * Parses a profiler trace into per-node kernel time samples (microseconds, in run order).
+ *
+ * @throws {SyntaxError} When the text is not a JSON array of trace events.
+ */
+export function parseProfileTrace(
+  text: string,
+): Map<string, { opType: string; provider: string; durUs: number[] }> {
+  const events = JSON.parse(text) as unknown;
+  if (!Array.isArray(events)) {
+    throw new SyntaxError("Cannot parse profile: not a JSON array of events");
+  }
+  const nodes = new Map<string, { opType: string; provider: string; durUs: number[] }>();
+  for (const e of (events as TraceEvent[]).toSorted((a, b) => (a.ts ?? 0) - (b.ts ?? 0))) {
+    if (e.cat !== "Node" || !e.name?.endsWith(KERNEL_SUFFIX) || typeof e.dur !== "number") continue;
+    const name = e.name.slice(0, -KERNEL_SUFFIX.length);
+    let entry = nodes.get(name);
+    if (!entry) {
+      entry = { opType: e.args?.op_name ?? "?", provider: e.args?.provider ?? "?", durUs: [] };
+      nodes.set(name, entry);
+    }
+    entry.durUs.push(e.dur);
+  }
+  return nodes;
+}
+
+/** Output tensor name -> producing original node's tag: how the builders name tensors. */
+function tagsByTensor(original: Graph): Map<string, NodeTag> {
+  const map = new Map<string, NodeTag>();
+  for (const n of original.nodes) if (n.tag) { for (const o of n.outputs) map.set(o, n.tag); }
+  return map;
+}
+
+function tagByName(name: string, original: Graph): NodeTag | undefined {
+  let best: Node | undefined;
+  for (const n of original.nodes) {
+    if (!n.tag) continue;
+    const boundary = name.length === n.name.length || /[_.]/.test(name[n.name.length] ?? "");
+    if (name.startsWith(n.name) && boundary && n.name.length > (best?.name.length ?? 0)) best = n;
+  }
+  return best?.tag;
+}
+
+const ACTIVATION_OPS = new Set(["Gelu", "Relu", "Erf", "FastGelu", "BiasGelu", "Sigmoid"]);
+
+/**
+ * Attributes every node of the executed graph to a block and branch of the original graph:
+ * by name (onnxruntime keeps the original name as a prefix of fused nodes), by output tensor,
+ * else by the node feeding it (layout reorders, fused activations).
+ */
+export function attributeNodes(executed: Graph, original: Graph): Map<string, NodeTag> {
+  const byTensor = tagsByTensor(original);
+  const producer = new Map<string, string>();
+  for (const n of executed.nodes) for (const o of n.outputs) producer.set(o, n.name);
+  const result = new Map<string, NodeTag>();
+  for (const n of executed.nodes) {
+    const op = n.opType.split(".").at(-1)!;
+    let tag = tagByName(n.name, original) ?? n.outputs.map((o) => byTensor.get(o)).find((t) => t);
+    if (!tag || ACTIVATION_OPS.has(op)) {
+      const fromInput = n.inputs.map((i) => result.get(producer.get(i) ?? "") ?? byTensor.get(i))
+        .find((t) => t);
+      if (ACTIVATION_OPS.has(op) && (fromInput ?? tag)) {
+        tag = { block: (fromInput ?? tag)!.block, branch: tag?.branch === "se" ? "se" : "act" };
+      } else if (!tag && fromInput) {
+        tag = {
+          block: fromInput.block,
+          branch: op.startsWith("Reorder") ? "layout" : fromInput.branch,
+        };
+      }
+    }
+    if (!tag && op.startsWith("Reorder")) tag = { block: 1, branch: "layout" };
+    // An NCHWc conv with a fourth (Sum) input has absorbed the branch Add.
+    if (tag && op === "Conv" && n.opType.includes("nchwc") && n.inputs.length >= 4 && n.inputs[3]) {
+      tag = { block: tag.block, branch: `${tag.branch}+add` };
+    }
+    if (tag) result.set(n.name, tag);
+  }
+  return result;
+}
+
+/**
+ * Per-node rows from a trace and the executed graph: the median kernel time of each node over
+ * the profiled runs, its provider and its place in the stem.
+ *
+ * @param skipRuns Leading runs of each node to drop (warm-up inside the profiling session).
+ */
+export function profileRows(
+  trace: ReturnType<typeof parseProfileTrace>,
+  executed: Graph,
+  original: Graph,
+  skipRuns = 1,
+): ProfileRow[] {
+  const tags = attributeNodes(executed, original);
+  const rows: ProfileRow[] = [];
+  for (const [node, entry] of trace) {
+    const samples = entry.durUs.length > skipRuns ? entry.durUs.slice(skipRuns) : entry.durUs;
+    const sorted = samples.toSorted((a, b) => a - b) as unknown as readonly [number, ...number[]];
+    const tag = tags.get(node);
+    rows.push({
+      node,
+      opType: entry.opType,
+      provider: entry.provider,
+      block: tag?.block ?? null,
+      branch: tag?.branch ?? null,
+      medianUs: quantile(sorted, 0.5),
+      runs: samples.length,
+    });
+  }
+  return rows;
+}
+
+/** Op type histogram of a graph (`com.microsoft.nchwc.Conv` keeps its domain). */
+export function opHistogram(graph: Graph): Record<string, number> {
+  const h: Record<string, number> = {};
+  for (const n of graph.nodes) h[n.opType] = (h[n.opType] ?? 0) + 1;
+  return h;
+}
