@@ -170,32 +170,37 @@ async function analyzeForm(
   input: Float32Array,
   state: RunState,
   profile: boolean,
+  overheadMs: number,
 ): Promise<FormResult> {
   const base = { device: config.device, threads: config.threads };
   const optimization = await auditOptimizer(graph, base, state.workDir, name);
   if (!profile) return { ...form, optimization };
+  const medianMs = form.latencyMs?.median ?? NaN;
+  // Enough profiled runs for a stable median per node: about half a second, 10 to 50 runs.
+  const runs = Math.max(10, Math.min(50, Math.ceil(500 / medianMs) || 10));
   const { rows } = await profileModel(
     graph,
     { ...base, optimizationLevel: config.optimizationLevel },
     input,
     state.workDir,
     name,
+    runs,
   );
   const roofs = await roofsFor(config, state);
   const sumMs = (rs: readonly ProfileRow[]) => rs.reduce((a, r) => a + r.medianUs, 0) / 1000;
   const totalMs = sumMs(rows);
-  const medianMs = form.latencyMs?.median ?? NaN;
+  const kernelMs = medianMs - overheadMs;
   return {
     ...form,
     optimization,
-    profile: { rows, totalMs, coverage: totalMs / medianMs },
+    profile: { rows, runs, totalMs, coverage: kernelMs > 0 ? totalMs / kernelMs : NaN },
     roofline: {
-      total: placeOnRoofline(form.flops.total, form.bytes.naive, roofs, totalMs),
+      total: placeOnRoofline(form.flops.total, form.bytes.cached, roofs, totalMs),
       blocks: form.blocks.map((b) => ({
         block: b.block,
         ...placeOnRoofline(
           b.flops.total,
-          b.bytes.naive,
+          b.bytes.cached,
           roofs,
           sumMs(rows.filter((r) => r.block === b.block)),
         ),
@@ -250,6 +255,7 @@ async function runCase(
       seed,
     });
     for (const s of sessions.splice(0)) await s.release(); // profiling needs its own sessions
+    const overheadMs = summarize(m.overhead.samplesMs, { seed });
     const analyze = (name: "multiBranch" | "reparameterized", graph: Graph) =>
       analyzeForm(
         `${c.id}.${name}`,
@@ -259,6 +265,7 @@ async function runCase(
         input,
         state,
         scenario.profile,
+        overheadMs.median,
       );
     return {
       id: c.id,
@@ -271,7 +278,7 @@ async function runCase(
       },
       equivalence,
       speedup: { ratio: speedup.ratio, ci95: speedup.ci95 },
-      overheadMs: summarize(m.overhead.samplesMs, { seed }),
+      overheadMs,
     };
   } finally {
     for (const s of sessions) await s.release();

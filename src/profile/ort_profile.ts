@@ -98,13 +98,14 @@ export function attributeNodes(executed: Graph, original: Graph): Map<string, No
       if (ACTIVATION_OPS.has(op) && (fromInput ?? tag)) {
         tag = { block: (fromInput ?? tag)!.block, branch: tag?.branch === "se" ? "se" : "act" };
       } else if (!tag && fromInput) {
-        tag = {
-          block: fromInput.block,
-          branch: op.startsWith("Reorder") ? "layout" : fromInput.branch,
-        };
+        tag = { block: fromInput.block, branch: fromInput.branch };
       }
     }
-    if (!tag && op.startsWith("Reorder")) tag = { block: 1, branch: "layout" };
+    if (op.startsWith("Reorder")) {
+      // Layout conversions belong to the block whose tensor they convert, not to its branch.
+      const from = n.inputs.map((i) => result.get(producer.get(i) ?? "")).find((t) => t);
+      tag = { block: from?.block ?? tag?.block ?? 1, branch: "layout" };
+    }
     // An NCHWc conv with a fourth (Sum) input has absorbed the branch Add.
     if (tag && op === "Conv" && n.opType.includes("nchwc") && n.inputs.length >= 4 && n.inputs[3]) {
       tag = { block: tag.block, branch: `${tag.branch}+add` };

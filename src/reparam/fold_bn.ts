@@ -49,7 +49,9 @@ export function foldBatchNorm(weight: Float32Array, bn: BatchNormParams): FusedC
   for (const key of ["beta", "mean", "variance"] as const) {
     if (bn[key].length !== channels) {
       throw new TypeError(
-        `Cannot fold BatchNorm as '${key}' has ${bn[key].length} elements but gamma has ${channels}`,
+        `Cannot fold BatchNorm as '${key}' has ${
+          bn[key].length
+        } elements but gamma has ${channels}`,
       );
     }
   }

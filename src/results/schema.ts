@@ -37,12 +37,17 @@ export interface FormResult extends Totals {
   /** Per-node kernel times from onnxruntime's profiler (separate runs from the timing). */
   readonly profile?: {
     readonly rows: readonly ProfileRow[];
+    /** Profiled runs (after one dropped warm-up run). */
+    readonly runs: number;
     /** Sum of the node medians, ms. */
     readonly totalMs: number;
-    /** totalMs / latencyMs.median: the share of a call spent in kernels. */
+    /**
+     * totalMs / (latencyMs.median - overheadMs.median): kernel time over the measured time less
+     * the binding's own cost (input and output copies, which no kernel does). 1 is full agreement.
+     */
     readonly coverage: number;
   };
-  /** Placement under the measured roofs (bytes = naive traffic), per form and block. */
+  /** Placement under the measured roofs (bytes = the cache-aware estimate), per form and block. */
   readonly roofline?: {
     readonly total: RooflinePoint;
     readonly blocks: ReadonlyArray<{ readonly block: number } & RooflinePoint>;

@@ -4,16 +4,16 @@
  * @module
  */
 import type { Context } from "../results/schema.ts";
+import { cpus } from "node:os";
 import { ortVersion } from "./ort.ts";
 
 /** Tool name and version written into results. */
 export const TOOL = { name: "repstem-bench", version: "0.1.0" } as const;
 
-/** The CPU model from /proc/cpuinfo (Linux), or "unknown". */
+/** The CPU model as the OS reports it (node:os, needs --allow-sys), or "unknown". */
 export function cpuModel(): string {
   try {
-    const text = Deno.readTextFileSync("/proc/cpuinfo");
-    return /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? "unknown";
+    return cpus()[0]?.model?.trim() || "unknown";
   } catch {
     return "unknown";
   }

@@ -12,6 +12,7 @@
  */
 import { type BlockSpec, BN_EPSILON, seChannels, stemBlocks, type StemSpec } from "./spec.ts";
 import { channelStats, type Chw, conv2d, referenceBlock } from "./reference.ts";
+import { createRandom } from "../stats/random.ts";
 
 /** Inference-mode BatchNorm parameters (gamma, beta learnable; mean, variance buffers). */
 export interface BatchNorm {
@@ -51,18 +52,6 @@ export type StemWeights = readonly BlockWeights[];
 
 /** Side of the seeded calibration image. */
 export const CALIBRATION_SIZE = 32;
-
-/** A seeded uniform random source in [0, 1) (mulberry32: small, fast, good enough for weights). */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uniform(random: () => number, n: number, lo: number, hi: number): Float32Array {
   const out = new Float32Array(n);

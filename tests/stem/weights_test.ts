@@ -1,12 +1,8 @@
 /** Tests for randomStemWeights: determinism, shapes and BN statistics far from identity. */
 import assert from "node:assert/strict";
 import { stemBlocks } from "../../src/stem/spec.ts";
-import {
-  type BatchNorm,
-  createRandom,
-  randomInput,
-  randomStemWeights,
-} from "../../src/stem/weights.ts";
+import { type BatchNorm, randomInput, randomStemWeights } from "../../src/stem/weights.ts";
+import { createRandom } from "../../src/stats/random.ts";
 import { spec } from "../_helpers.ts";
 
 function allBatchNorms(s = spec({ width: 48, branches: 2 }), seed = 1): BatchNorm[] {

@@ -1,0 +1,51 @@
+/**
+ * RepStem Bench: build FastViT's reparameterizable convolutional stem (three MobileOne blocks) in
+ * its multi-branch and reparameterized forms as ONNX graphs, prove them equal, count them, and
+ * time them with onnxruntime.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   buildMultiBranchStem,
+ *   buildReparamStem,
+ *   countGraph,
+ *   randomStemWeights,
+ * } from "./mod.ts";
+ *
+ * const spec = {
+ *   inChannels: 3, width: 64, branches: 1, scaleBranch: true, se: false, activation: "gelu",
+ * } as const;
+ * const weights = randomStemWeights(spec, 0);
+ * const input = { batchSize: 1, resolution: 224 };
+ * const deploy = countGraph(buildReparamStem(spec, weights, input), { cacheBytes: 32 << 20 });
+ * const train = countGraph(buildMultiBranchStem(spec, weights, input), { cacheBytes: 32 << 20 });
+ * if (deploy.total.params !== 64 * 64 + 39 * 64) throw new Error("C^2 + 39C");
+ * if (train.total.macs <= deploy.total.macs) throw new Error("branches cost MACs");
+ * ```
+ *
+ * @module
+ */
+export * from "./src/onnx/ir.ts";
+export * from "./src/onnx/encode.ts";
+export * from "./src/onnx/decode.ts";
+export * from "./src/onnx/shapes.ts";
+export * from "./src/stem/spec.ts";
+export * from "./src/stem/weights.ts";
+export * from "./src/stem/reference.ts";
+export * from "./src/stem/multi_branch.ts";
+export * from "./src/stem/reparameterized.ts";
+export * from "./src/reparam/fold_bn.ts";
+export * from "./src/reparam/pad_kernel.ts";
+export * from "./src/reparam/reparameterize.ts";
+export * from "./src/profile/counts.ts";
+export * from "./src/profile/ort_profile.ts";
+export * from "./src/profile/roofline.ts";
+export * from "./src/scenario/schema.ts";
+export * from "./src/scenario/parse.ts";
+export * from "./src/scenario/expand.ts";
+export * from "./src/stats/summarize.ts";
+export * from "./src/stats/compare.ts";
+export * from "./src/runner/measure.ts";
+export * from "./src/results/schema.ts";
+export * from "./src/results/io.ts";
+export { buildCase, compareOutputs, runBench } from "./src/bench.ts";
