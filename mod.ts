@@ -48,4 +48,5 @@ export * from "./src/stats/compare.ts";
 export * from "./src/runner/measure.ts";
 export * from "./src/results/schema.ts";
 export * from "./src/results/io.ts";
-export { buildCase, compareOutputs, runBench } from "./src/bench.ts";
+export { buildCase, compareOutputs, countCase } from "./src/case.ts";
+export { runBench } from "./src/bench.ts";

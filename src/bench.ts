@@ -6,14 +6,11 @@
  */
 import type { Graph } from "./onnx/ir.ts";
 import { encodeModel } from "./onnx/encode.ts";
-import { countGraph, COUNTING_CONVENTIONS } from "./profile/counts.ts";
 import type { Scenario } from "./scenario/schema.ts";
 import { type Case, type CaseConfig, expandScenario } from "./scenario/expand.ts";
-import { buildMultiBranchStem, stemOutputShape } from "./stem/multi_branch.ts";
-import { buildReparamStem } from "./stem/reparameterized.ts";
 import { buildIdentityGraph } from "./stem/identity.ts";
-import type { StemSpec } from "./stem/spec.ts";
-import { randomInput, randomStemWeights, type StemWeights } from "./stem/weights.ts";
+import { randomInput, type StemWeights } from "./stem/weights.ts";
+import { type BuiltCase, compareOutputs, countCase, describe, weightsCache } from "./case.ts";
 import { createSession, providerStatus, type Session } from "./runner/ort.ts";
 import { measureInterleaved } from "./runner/measure.ts";
 import { auditOptimizer, measureRoofs, profileModel } from "./runner/profile_run.ts";
@@ -21,27 +18,8 @@ import type { ProfileRow } from "./profile/ort_profile.ts";
 import { placeOnRoofline, type Roofs } from "./profile/roofline.ts";
 import { summarize } from "./stats/summarize.ts";
 import { compareMedians } from "./stats/compare.ts";
-import type {
-  CaseResult,
-  CompletedCase,
-  Context,
-  Equivalence,
-  FormResult,
-  Forms,
-  Results,
-} from "./results/schema.ts";
+import type { CaseResult, CompletedCase, Context, FormResult, Results } from "./results/schema.ts";
 import { RESULTS_SCHEMA_VERSION } from "./results/schema.ts";
-
-/** Measurement conventions written into every context beside the counting ones. */
-export const MEASURING_CONVENTIONS: Readonly<Record<string, string>> = {
-  latency:
-    "wall time of one session.run() on a prebuilt input tensor, output copied back to JS, in ms",
-  interleaving:
-    "each round runs every form once (and the Identity overhead model) in a fresh random order",
-  speedup: "median(multiBranch) / median(reparameterized), ci95 by paired bootstrap over rounds",
-  equivalence:
-    "both forms run on onnxruntime on the same seeded input; maxRelError = maxAbsError / max|multiBranch|",
-};
 
 /** What a running bench reports as it goes. */
 export type BenchEvent =
@@ -66,78 +44,6 @@ export interface BenchOptions {
   readonly onResults?: (results: Results) => Promise<void> | void;
   /** Stops between cases when aborted; the results so far are returned, marked interrupted. */
   readonly signal?: AbortSignal;
-}
-
-/** The stem spec of a case. */
-export function caseSpec(config: CaseConfig): StemSpec {
-  return {
-    inChannels: config.inChannels,
-    width: config.width,
-    branches: config.branches,
-    scaleBranch: config.scaleBranch,
-    se: config.se,
-    activation: config.activation,
-  };
-}
-
-/** Both graphs of a case and their counts. */
-export interface BuiltCase {
-  readonly graphs: { readonly multiBranch: Graph; readonly reparameterized: Graph };
-  readonly forms: Forms;
-  readonly inputShape: readonly number[];
-  readonly outputShape: readonly number[];
-}
-
-function formCounts(graph: Graph, cacheBytes: number): FormResult {
-  const counts = countGraph(graph, { cacheBytes });
-  return { ...counts.total, blocks: counts.blocks, perNode: counts.nodes };
-}
-
-/**
- * Builds both forms of a case and counts them (pure, no onnxruntime).
- *
- * @param weights Train-time weights for the case's spec (shared across resolutions).
- */
-export function buildCase(config: CaseConfig, weights: StemWeights, cacheBytes: number): BuiltCase {
-  const spec = caseSpec(config);
-  const geometry = { batchSize: config.batchSize, resolution: config.resolution };
-  const multiBranch = buildMultiBranchStem(spec, weights, geometry);
-  const reparameterized = buildReparamStem(spec, weights, geometry);
-  return {
-    graphs: { multiBranch, reparameterized },
-    forms: {
-      multiBranch: formCounts(multiBranch, cacheBytes),
-      reparameterized: formCounts(reparameterized, cacheBytes),
-    },
-    inputShape: multiBranch.inputs[0].shape,
-    outputShape: stemOutputShape(spec, geometry),
-  };
-}
-
-/** Max absolute and normwise relative difference of two outputs. */
-export function compareOutputs(
-  reference: Float32Array,
-  other: Float32Array,
-  tolerance: number,
-): Equivalence {
-  if (reference.length !== other.length) {
-    throw new TypeError(
-      `Cannot compare outputs of ${reference.length} and ${other.length} elements`,
-    );
-  }
-  let maxAbsError = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const d = Math.abs(reference[i] - other[i]);
-    if (!(d <= maxAbsError)) maxAbsError = d; // NaN propagates as a failure
-    maxAbs = Math.max(maxAbs, Math.abs(reference[i]));
-  }
-  const maxRelError = maxAbs > 0 ? maxAbsError / maxAbs : maxAbsError;
-  return { maxAbsError, maxRelError, tolerance, withinTolerance: maxAbsError <= tolerance };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Shared state of a run: a scratch folder and the roofs measured so far (per provider and threads). */
@@ -285,29 +191,16 @@ async function runCase(
   }
 }
 
-/** Evaluates one case to a result; never throws. */
+/** Evaluates one case to a result (counts, equivalence, timings, profiles); never throws. */
 export async function evaluateCase(
   c: Case,
   scenario: Scenario,
   weightsFor: (config: CaseConfig) => StemWeights,
-  state?: RunState,
+  state: RunState,
 ): Promise<CaseResult> {
-  const cacheBytes = scenario.cacheMiB * 1024 * 1024;
-  let built: BuiltCase;
-  try {
-    built = buildCase(c.config, weightsFor(c.config), cacheBytes);
-  } catch (error) {
-    return { id: c.id, config: c.config, state: "errored", error: describe(error) };
-  }
-  if (!state) {
-    return {
-      id: c.id,
-      config: c.config,
-      state: "skipped",
-      reason: "counts only",
-      forms: built.forms,
-    };
-  }
+  const counted = countCase(c, scenario, weightsFor);
+  if (!counted.built) return counted.result;
+  const { built } = counted;
   const status = providerStatus(c.config.device);
   if (!status.available) {
     return {
@@ -329,26 +222,6 @@ export async function evaluateCase(
       forms: built.forms,
     };
   }
-}
-
-/** A weights cache keyed by spec: every resolution of a spec shares its weights. */
-export function weightsCache(seed: number): (config: CaseConfig) => StemWeights {
-  const cache = new Map<string, StemWeights>();
-  return (config) => {
-    const spec = caseSpec(config);
-    const key = JSON.stringify(spec);
-    let w = cache.get(key);
-    if (!w) {
-      w = randomStemWeights(spec, seed);
-      cache.set(key, w);
-    }
-    return w;
-  };
-}
-
-/** Conventions of the counts and the measurement, as written into results. */
-export function conventions(): Record<string, string> {
-  return { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS };
 }
 
 /**

@@ -109,7 +109,7 @@ function positiveInt(name: string, value: string | boolean | undefined, fallback
 async function loadContextInput(scenarioPath: string) {
   const { scenario, hash } = await loadScenario(scenarioPath);
   const { COUNTING_CONVENTIONS } = await import("./profile/counts.ts");
-  const { MEASURING_CONVENTIONS } = await import("./bench.ts");
+  const { MEASURING_CONVENTIONS } = await import("./case.ts");
   return {
     scenario,
     input: {
@@ -214,11 +214,11 @@ async function count(args: string[]): Promise<number> {
   const scenarioPath = (v.scenario as string | undefined) ?? DEFAULT_SCENARIO;
   const { scenario, input } = await loadContextInput(scenarioPath);
   const { expandScenario } = await import("./scenario/expand.ts");
-  const { evaluateCase, weightsCache } = await import("./bench.ts");
+  const { countCase, weightsCache } = await import("./case.ts");
   const weightsFor = weightsCache(scenario.seed);
   const cases = [];
   for (const c of expandScenario(scenario)) {
-    cases.push(await evaluateCase(c, scenario, weightsFor));
+    cases.push(countCase(c, scenario, weightsFor).result);
   }
   if (v.json) {
     const results = {

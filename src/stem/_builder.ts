@@ -4,13 +4,7 @@
  *
  * @module
  */
-import {
-  type Attribute,
-  type Graph,
-  type Initializer,
-  type Node,
-  type NodeTag,
-} from "../onnx/ir.ts";
+import type { Attribute, Graph, Initializer, Node, NodeTag } from "../onnx/ir.ts";
 import { float, int, ints } from "../onnx/ir.ts";
 import type { BatchNorm, SeWeights } from "./weights.ts";
 import type { Activation, BlockSpec } from "./spec.ts";

@@ -1,0 +1,261 @@
+/**
+ * The checks of one case: presence, state, counts, optimizer histograms, equivalence, time and
+ * speedup. Private to src/gate; gate.ts documents the rules.
+ *
+ * @module
+ */
+import type { CaseResult, CompletedCase, FormResult } from "../results/schema.ts";
+import { compareMedians } from "../stats/compare.ts";
+import { median, sortSamples } from "../stats/summarize.ts";
+import type { Check, FormName, GateName } from "./verdict.ts";
+
+/** How the gate treats one case. */
+export interface CaseSettings {
+  /** Allowed relative change, as a fraction. */
+  readonly threshold: number;
+  readonly seed: number;
+  readonly resamples: number;
+  /** Whether the absolute-time gate runs; `reason` (when set) is reported on this case. */
+  readonly time: { readonly run: boolean; readonly reason?: string };
+  /** Whether the optimizer-histogram gate runs. */
+  readonly optimizer: boolean;
+}
+
+const FORMS: readonly FormName[] = ["multiBranch", "reparameterized"];
+const LABEL: Record<FormName, string> = { multiBranch: "multi-branch", reparameterized: "reparam" };
+
+/** The deterministic counts of a form that must not change, by metric name. */
+export const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => number]> = [
+  ["params", (f) => f.params],
+  ["buffers", (f) => f.buffers],
+  ["constants", (f) => f.constants],
+  ["macs", (f) => f.macs],
+  ["flops.conv", (f) => f.flops.conv],
+  ["flops.elementwise", (f) => f.flops.elementwise],
+  ["flops.total", (f) => f.flops.total],
+  ["bytes.naive", (f) => f.bytes.naive],
+  ["bytes.minimum", (f) => f.bytes.minimum],
+  ["bytes.cached", (f) => f.bytes.cached],
+];
+
+/** Formats a fraction as a signed percentage, e.g. `+12.3%`. */
+export function signedPct(fraction: number): string {
+  return `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)}%`;
+}
+
+function pct(fraction: number): string {
+  return `${+(fraction * 100).toFixed(1)}%`;
+}
+
+function ms(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toPrecision(3);
+}
+
+function histogramDiffs(
+  base: Readonly<Record<string, number>>,
+  cur: Readonly<Record<string, number>>,
+): Array<[string, number, number]> {
+  const ops = [...new Set([...Object.keys(base), ...Object.keys(cur)])].sort();
+  return ops.flatMap((op) => (base[op] ?? 0) === (cur[op] ?? 0) ? [] : [[op, base[op] ?? 0, cur[op] ?? 0]]);
+}
+
+function changed(
+  caseId: string,
+  gate: GateName,
+  form: FormName,
+  metric: string,
+  b: number,
+  c: number,
+): Check {
+  const change = b === 0 ? "" : ` (${signedPct(c / b - 1)})`;
+  return {
+    caseId,
+    gate,
+    form,
+    metric,
+    status: "fail",
+    baseline: b,
+    current: c,
+    message: `${LABEL[form]} ${metric} changed from ${b} to ${c}${change}`,
+  };
+}
+
+function countChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
+  if (!b.forms || !c.forms) {
+    const which = b.forms ? "current" : "baseline";
+    return [{ caseId: id, gate: "counts", metric: "all", status: "skip", message: `no counts in the ${which} run` }];
+  }
+  const fails = FORMS.flatMap((form) => {
+    const [fb, fc] = [b.forms![form], c.forms![form]];
+    return [
+      ...COUNT_METRICS.flatMap(([metric, read]) =>
+        read(fb) === read(fc) ? [] : [changed(id, "counts", form, metric, read(fb), read(fc))]
+      ),
+      ...histogramDiffs(fb.nodes, fc.nodes).map(([op, x, y]) => changed(id, "counts", form, `nodes.${op}`, x, y)),
+    ];
+  });
+  return fails.length > 0 ? fails : [{
+    caseId: id,
+    gate: "counts",
+    metric: "all",
+    status: "pass",
+    message: `${COUNT_METRICS.length} counts and the node histogram of both forms equal the baseline`,
+  }];
+}
+
+function optimizerChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
+  const fails: Check[] = [];
+  let compared = 0;
+  for (const form of FORMS) {
+    const [ob, oc] = [b.forms?.[form].optimization, c.forms?.[form].optimization];
+    if (!ob || !oc) continue;
+    for (const level of [...new Set([...Object.keys(ob), ...Object.keys(oc)])].sort()) {
+      const [hb, hc] = [ob[level]?.nodesAfter, oc[level]?.nodesAfter];
+      if (!hb || !hc) continue;
+      compared++;
+      for (const [op, x, y] of histogramDiffs(hb, hc)) {
+        fails.push(changed(id, "optimizer", form, `${level}.${op}`, x, y));
+      }
+    }
+  }
+  if (compared === 0) return [];
+  return fails.length > 0 ? fails : [{
+    caseId: id,
+    gate: "optimizer",
+    metric: "all",
+    status: "pass",
+    message: `onnxruntime's node histograms at ${compared / 2} level(s) equal the baseline`,
+  }];
+}
+
+function equivalenceCheck(id: string, b: CaseResult | undefined, c: CompletedCase): Check {
+  const err = c.equivalence.maxAbsError as number | null; // NaN is written as null
+  const tol = c.equivalence.tolerance;
+  const ok = typeof err === "number" && err <= tol;
+  const before = b?.state === "completed" ? b.equivalence.maxAbsError : undefined;
+  const was = typeof before === "number" ? ` (baseline ${before.toExponential(1)})` : "";
+  const shown = typeof err === "number" ? err.toExponential(1) : "NaN";
+  return {
+    caseId: id,
+    gate: "equivalence",
+    metric: "maxAbsError",
+    status: ok ? "pass" : "fail",
+    ...(before !== undefined ? { baseline: before } : {}),
+    current: err,
+    limit: tol,
+    message: ok
+      ? `max abs error ${shown} within tolerance ${tol.toExponential(0)}${was}`
+      : `max abs error ${shown} exceeds tolerance ${tol.toExponential(0)}${was}: ` +
+        "the reparameterized form no longer computes the multi-branch function",
+  };
+}
+
+function timeCheck(id: string, form: FormName, b: FormResult, c: FormResult, s: CaseSettings): Check {
+  const [bs, cs] = [b.latencyMs!.samplesMs, c.latencyMs!.samplesMs];
+  const [bm, cm] = [median(sortSamples(bs)), median(sortSamples(cs))];
+  const base = { caseId: id, gate: "time" as const, form, metric: "median", baseline: bm, current: cm };
+  if (!(bm > 0)) {
+    return { ...base, status: "skip", message: `${LABEL[form]} baseline median is 0 ms: no ratio` };
+  }
+  const { ratio, ci95 } = compareMedians(cs, bs, { seed: s.seed, resamples: s.resamples });
+  const [lo, hi] = ci95;
+  const limit = 1 + s.threshold;
+  const what = `${LABEL[form]} median ${ms(bm)} -> ${ms(cm)} ms, ${signedPct(ratio - 1)} ` +
+    `[ci95 ${signedPct(lo - 1)}, ${signedPct(hi - 1)}]`;
+  const message = lo > limit
+    ? `${what}: slower beyond the ${pct(s.threshold)} threshold and the noise`
+    : ratio > limit
+    ? `${what}: slower than the threshold but within the noise`
+    : hi < 1 - s.threshold
+    ? `${what}: faster beyond the threshold (consider recording a new baseline)`
+    : `${what}: within the ${pct(s.threshold)} threshold`;
+  return { ...base, status: lo > limit ? "fail" : "pass", ratio, ci95: [lo, hi], limit, message };
+}
+
+function speedupCheck(id: string, b: CompletedCase, c: CompletedCase, s: CaseSettings): Check {
+  const floor = b.speedup.ratio * (1 - s.threshold);
+  const [lo, hi] = c.speedup.ci95;
+  const what = `speedup ${b.speedup.ratio.toFixed(3)}x -> ${c.speedup.ratio.toFixed(3)}x ` +
+    `[ci95 ${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+  const fail = hi < floor;
+  return {
+    caseId: id,
+    gate: "speedup",
+    metric: "speedup",
+    status: fail ? "fail" : "pass",
+    baseline: b.speedup.ratio,
+    current: c.speedup.ratio,
+    ratio: c.speedup.ratio,
+    ci95: [lo, hi],
+    limit: floor,
+    message: fail
+      ? `${what}: upper bound below ${floor.toFixed(3)}x (baseline less ${pct(s.threshold)})`
+      : `${what}: not below ${floor.toFixed(3)}x (baseline less ${pct(s.threshold)})`,
+  };
+}
+
+function stateChecks(id: string, b: CaseResult | undefined, c: CaseResult): Check[] {
+  const check = (status: Check["status"], message: string): Check[] => [
+    { caseId: id, gate: "state", metric: "state", status, baseline: b?.state, current: c.state, message },
+  ];
+  if (c.state === "errored") return check("fail", `errored in the current run: ${c.error}`);
+  if (c.state === "skipped") {
+    return b?.state === "completed"
+      ? check("fail", `skipped in the current run (${c.reason}) but completed in the baseline`)
+      : check("note", `skipped: ${c.reason}`);
+  }
+  if (b && b.state !== "completed") {
+    return check("note", `the baseline case ${b.state}: its times are not compared`);
+  }
+  return [];
+}
+
+/**
+ * Runs every check of one case.
+ *
+ * @param id The case id.
+ * @param b The baseline case, or undefined when the case is new.
+ * @param c The current case, or undefined when it is missing.
+ * @param s Threshold, bootstrap settings and which gates run.
+ * @returns The checks, in gate order.
+ */
+export function checkCase(
+  id: string,
+  b: CaseResult | undefined,
+  c: CaseResult | undefined,
+  s: CaseSettings,
+): Check[] {
+  if (!c) {
+    return [{
+      caseId: id,
+      gate: "presence",
+      metric: "case",
+      status: "fail",
+      baseline: b!.state,
+      message: `missing from the current run (${b!.state} in the baseline)`,
+    }];
+  }
+  const checks = stateChecks(id, b, c);
+  if (!b) {
+    checks.unshift({
+      caseId: id,
+      gate: "presence",
+      metric: "case",
+      status: "note",
+      current: c.state,
+      message: "new in the current run: not in the baseline, so only its state and equivalence are gated",
+    });
+  } else {
+    checks.push(...countChecks(id, b, c));
+    if (s.optimizer) checks.push(...optimizerChecks(id, b, c));
+  }
+  if (c.state === "completed") checks.push(equivalenceCheck(id, b, c));
+  if (b?.state !== "completed" || c.state !== "completed") return checks;
+  if (s.time.run) {
+    for (const form of FORMS) checks.push(timeCheck(id, form, b.forms[form], c.forms[form], s));
+  } else if (s.time.reason) {
+    checks.push({ caseId: id, gate: "time", metric: "median", status: "skip", message: s.time.reason });
+  }
+  checks.push(speedupCheck(id, b, c, s));
+  return checks;
+}

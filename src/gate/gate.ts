@@ -1,0 +1,207 @@
+/**
+ * The regression gate: a current results file against a baseline, to a {@linkcode Verdict}.
+ * Pure and deterministic (the bootstrap is seeded); a failed gate is a returned value.
+ *
+ * Hard gates are exact: params, buffers, constants, MACs, FLOPs (conv, elementwise, total),
+ * memory traffic (naive, minimum, cached) and the node histogram of each form must equal the
+ * baseline's, onnxruntime's optimized histograms too when ORT and CPU match, and the current
+ * equivalence error must stay within its tolerance.
+ *
+ * Time gates use the raw samples of both runs. A form's time regresses when the 95% bootstrap
+ * interval of `median(current) / median(baseline)` (unpaired {@linkcode compareMedians}: the runs
+ * are independent) lies entirely above `1 + threshold`: the slowdown is beyond the threshold and
+ * beyond the sampling noise at once, on the same scale as the threshold. A Mann-Whitney test was
+ * not chosen: with hundreds of samples it calls a 1% shift significant, answers "different?"
+ * rather than "slower by more than X?", and reacts to the tail of the distribution where medians
+ * do not. The interval holds only the within-run sampling noise; run-to-run drift on a shared
+ * machine is larger, and the threshold is what absorbs it, which is why `--calibrate` measures
+ * it with A/A runs.
+ *
+ * The speedup gate compares the within-run ratio `median(multiBranch) / median(reparameterized)`
+ * (paired bootstrap, measured interleaved, so a slower or busier machine cancels out): it
+ * regresses when the current interval's upper bound is below `baseline ratio * (1 - threshold)`.
+ * It runs even when the contexts differ, where absolute times mean nothing.
+ *
+ * @module
+ */
+import type { CaseResult, Context, Results } from "../results/schema.ts";
+import { DEFAULT_SEED } from "../stats/random.ts";
+import { checkCase } from "./_checks.ts";
+import { compareConfigs, compareContexts } from "./_context.ts";
+import { checkResultsShape } from "./_validate.ts";
+import type { CaseVerdict, Check, CheckStatus, GateRun, RunInfo, Verdict } from "./verdict.ts";
+
+export * from "./verdict.ts";
+
+/**
+ * Default threshold: 20%. On this project's shared 2-core CI machine, 20 A/A runs of
+ * scenarios/ci.json never came within it (see the README's gate section and `--calibrate`).
+ */
+export const DEFAULT_THRESHOLD = 0.2;
+
+/** Options of {@linkcode gateResults}. */
+export interface GateOptions {
+  /**
+   * Allowed relative slowdown of a median, and loss of speedup, as a fraction in (0, 1).
+   * @default {DEFAULT_THRESHOLD}
+   */
+  readonly threshold?: number;
+  /**
+   * Gate runs whose contexts differ (ORT version, CPU model or cores, arch, or a case's device or
+   * threads): the absolute-time gate is skipped and the others run. Without it such runs are
+   * `incomparable`.
+   * @default {false}
+   */
+  readonly allowDifferentContext?: boolean;
+  /**
+   * Seed of the bootstrap of the time gate.
+   * @default {DEFAULT_SEED}
+   */
+  readonly seed?: number;
+  /**
+   * Bootstrap resamples of the time gate.
+   * @default {2000}
+   */
+  readonly resamples?: number;
+  /**
+   * Names of the two inputs in error messages.
+   * @default {{ baseline: "baseline", current: "current" }}
+   */
+  readonly sources?: { readonly baseline: string; readonly current: string };
+}
+
+function runInfo(context: Context, cases: number): RunInfo {
+  return {
+    startedAt: String(context.startedAt),
+    ...(context.gitCommit ? { gitCommit: context.gitCommit } : {}),
+    scenario: String(context.scenario?.name ?? "(unnamed)"),
+    ortVersion: String(context.ortVersion),
+    cpu: `${context.cpu?.model ?? "unknown CPU"} (${context.cpu?.cores ?? "?"} cores)`,
+    cases,
+  };
+}
+
+function caseStatus(checks: readonly Check[], inBaseline: boolean, inCurrent: boolean) {
+  if (!inCurrent) return "missing";
+  if (checks.some((c) => c.status === "fail")) return "fail";
+  return inBaseline ? "pass" : "new";
+}
+
+/**
+ * Gates a current results object against a baseline.
+ *
+ * @param baseline The accepted run.
+ * @param current The run to judge.
+ * @param options Threshold, context policy and bootstrap settings.
+ * @returns The verdict: `pass`, `regressed` (a check failed: a changed count, an equivalence
+ * error over tolerance, a time or speedup regression, a missing, errored or newly skipped case)
+ * or `incomparable` (contexts differ without `allowDifferentContext`, or no case in common).
+ * @throws {RangeError} When `threshold` is not in (0, 1).
+ * @throws {TypeError} When a results object lacks a field the gate reads, or repeats a case id.
+ * @example
+ * ```ts ignore
+ * import { gateResults } from "./gate.ts";
+ * import { readResults } from "../results/io.ts";
+ * const verdict = gateResults(
+ *   await readResults("reports/baselines/ci.json"),
+ *   await readResults("reports/ci/results.json"),
+ *   { threshold: 0.2 },
+ * );
+ * console.log(verdict.outcome);
+ * ```
+ */
+export function gateResults(baseline: Results, current: Results, options: GateOptions = {}): Verdict {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  if (!(threshold > 0 && threshold < 1)) {
+    throw new RangeError(
+      `Cannot gate as 'threshold' must be in (0, 1): current value is ${threshold}`,
+    );
+  }
+  const sources = options.sources ?? { baseline: "baseline", current: "current" };
+  checkResultsShape(baseline, sources.baseline);
+  checkResultsShape(current, sources.current);
+  const allow = options.allowDifferentContext ?? false;
+  const differences = compareContexts(baseline.context, current.context);
+  const globalBlocking = differences.filter((d) => d.blocking);
+  const byId = (cases: readonly CaseResult[]) => new Map(cases.map((c) => [c.id, c]));
+  const [base, cur] = [byId(baseline.cases), byId(current.cases)];
+  const ids = [...base.keys(), ...[...cur.keys()].filter((id) => !base.has(id))];
+  const problems: string[] = [];
+  const common = ids.filter((id) => base.has(id) && cur.has(id));
+  if (common.length === 0) {
+    problems.push(
+      `no case of the baseline (${base.size}) is in the current run (${cur.size}): ` +
+        "were they made from the same scenario?",
+    );
+  }
+  const caseBlocking = common.flatMap((id) =>
+    compareConfigs(base.get(id)!.config, cur.get(id)!.config).map((d) => ({ id, ...d }))
+  );
+  if ((globalBlocking.length > 0 || caseBlocking.length > 0) && !allow) {
+    const shown = [...globalBlocking, ...caseBlocking].slice(0, 4)
+      .map((d) => `${"id" in d ? `${d.id} ` : ""}${d.field} "${d.baseline}" -> "${d.current}"`);
+    problems.push(
+      `the runs' contexts differ (${shown.join(", ")}), so absolute times are not comparable: ` +
+        "pass --allow-different-context to run the count, equivalence and speedup gates only",
+    );
+  }
+  const timeRuns = globalBlocking.length === 0;
+  const settings = {
+    threshold,
+    seed: options.seed ?? DEFAULT_SEED,
+    resamples: options.resamples ?? 2000,
+    optimizer: timeRuns,
+  };
+  const cases: CaseVerdict[] = ids.map((id) => {
+    const configDiffs = caseBlocking.filter((d) => d.id === id);
+    const time = !timeRuns ? { run: false } : configDiffs.length === 0 ? { run: true } : {
+      run: false,
+      reason: `not compared: the case's config differs (${
+        configDiffs.map((d) => `${d.field} ${d.baseline} -> ${d.current}`).join(", ")
+      })`,
+    };
+    const checks = checkCase(id, base.get(id), cur.get(id), { ...settings, time });
+    return { id, status: caseStatus(checks, base.has(id), cur.has(id)), checks };
+  });
+  const tally: Record<CheckStatus, number> = { pass: 0, fail: 0, skip: 0, note: 0 };
+  for (const c of cases) for (const check of c.checks) tally[check.status]++;
+  const blockedBy = globalBlocking.map((d) => d.field).join(", ");
+  const pctText = `${+(threshold * 100).toFixed(1)}%`;
+  const gates: GateRun[] = [
+    { gate: "presence", ran: true, reason: "every baseline case must be in the current run" },
+    { gate: "state", ran: true, reason: "current cases must complete (errored fails)" },
+    { gate: "counts", ran: true, reason: "deterministic: must equal the baseline exactly" },
+    timeRuns
+      ? { gate: "optimizer", ran: true, reason: "same ORT build and CPU: histograms must match" }
+      : { gate: "optimizer", ran: false, reason: `context differs (${blockedBy})` },
+    { gate: "equivalence", ran: true, reason: "max abs error must stay within tolerance" },
+    timeRuns
+      ? {
+        gate: "time",
+        ran: true,
+        reason: `fails when the ci95 of median(current)/median(baseline) lies above ${
+          (1 + threshold).toFixed(2)
+        } (+${pctText})`,
+      }
+      : { gate: "time", ran: false, reason: `context differs (${blockedBy}): absolute times from different machines or builds are not comparable` },
+    {
+      gate: "speedup",
+      ran: true,
+      reason: `within-run ratio: fails when the current ci95 upper bound < baseline ratio x ${
+        (1 - threshold).toFixed(2)
+      }`,
+    },
+  ];
+  const outcome = problems.length > 0 ? "incomparable" : tally.fail > 0 ? "regressed" : "pass";
+  return {
+    outcome,
+    problems,
+    threshold,
+    baseline: runInfo(baseline.context, baseline.cases.length),
+    current: runInfo(current.context, current.cases.length),
+    context: { differences, allowDifferentContext: allow },
+    gates,
+    cases,
+    tally,
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The verdict of the regression gate: what ran, what each check found, and the outcome. Plain
+ * data, written as JSON by `deno task gate --json`.
+ *
+ * @module
+ */
+import type { ContextDifference } from "./_context.ts";
+
+export type { ContextDifference };
+
+/**
+ * The gates, in the order they are reported:
+ * - `presence`: the case exists in both runs (missing fails, new is a note);
+ * - `state`: the current case completed (errored fails; skipped fails when the baseline ran it);
+ * - `counts`: params, buffers, constants, MACs, FLOPs, memory traffic and the node histogram of
+ *   each form equal the baseline's (deterministic);
+ * - `optimizer`: onnxruntime's node histograms after each optimization level equal the
+ *   baseline's (deterministic for one ORT build and CPU, so only run when those match);
+ * - `equivalence`: the forms' max absolute output difference stays within the tolerance;
+ * - `time`: each form's median latency did not grow beyond the threshold and the noise;
+ * - `speedup`: the within-run speedup (multi-branch over reparameterized) did not shrink beyond
+ *   the threshold and the noise.
+ */
+export type GateName =
+  | "presence"
+  | "state"
+  | "counts"
+  | "optimizer"
+  | "equivalence"
+  | "time"
+  | "speedup";
+
+/** Every gate name, in report order. */
+export const GATE_NAMES: readonly GateName[] = [
+  "presence",
+  "state",
+  "counts",
+  "optimizer",
+  "equivalence",
+  "time",
+  "speedup",
+];
+
+/** `fail` makes the gate exit 1; `skip` says a gate could not run and why; `note` informs. */
+export type CheckStatus = "pass" | "fail" | "skip" | "note";
+
+/** The two forms of the stem, as named in results. */
+export type FormName = "multiBranch" | "reparameterized";
+
+/** One finding about one case. */
+export interface Check {
+  readonly caseId: string;
+  readonly gate: GateName;
+  /** The form checked; absent for checks of the whole case. */
+  readonly form?: FormName;
+  /** What was compared, e.g. `macs`, `flops.conv`, `nodes.Conv`, `median`, `speedup`. */
+  readonly metric: string;
+  readonly status: CheckStatus;
+  /** Baseline value: a count, median ms, speedup ratio, max abs error or a state; null for NaN. */
+  readonly baseline?: number | string | null;
+  /** Current value, same units as `baseline`. */
+  readonly current?: number | string | null;
+  /** time: median(current) / median(baseline); speedup: the current speedup ratio. */
+  readonly ratio?: number;
+  /** 95% bootstrap interval of `ratio`. */
+  readonly ci95?: readonly [number, number];
+  /**
+   * The bound the gate held the value to: time, the largest allowed lower bound of `ci95`
+   * (1 + threshold); speedup, the smallest allowed upper bound of `ci95`; equivalence, the
+   * tolerance.
+   */
+  readonly limit?: number;
+  /** One sentence a person reads in a CI log. */
+  readonly message: string;
+}
+
+/** All checks of one case and its overall status. */
+export interface CaseVerdict {
+  readonly id: string;
+  /** `fail` when any check failed; `missing` / `new` when the case is in one run only. */
+  readonly status: "pass" | "fail" | "missing" | "new";
+  readonly checks: readonly Check[];
+}
+
+/** Whether a gate ran and why (or why not). */
+export interface GateRun {
+  readonly gate: GateName;
+  readonly ran: boolean;
+  readonly reason: string;
+}
+
+/** A line identifying one of the two runs. */
+export interface RunInfo {
+  readonly startedAt: string;
+  readonly gitCommit?: string;
+  readonly scenario: string;
+  readonly ortVersion: string;
+  readonly cpu: string;
+  readonly cases: number;
+}
+
+/** The gate's answer. */
+export interface Verdict {
+  /**
+   * `pass` (exit 0), `regressed` (exit 1: a check failed), `incomparable` (exit 2: the runs
+   * cannot be compared as asked, see `problems`).
+   */
+  readonly outcome: "pass" | "regressed" | "incomparable";
+  /** Why the runs are incomparable; empty otherwise. */
+  readonly problems: readonly string[];
+  /** Allowed relative change of time and speedup, as a fraction (0.2 = 20%). */
+  readonly threshold: number;
+  readonly baseline: RunInfo;
+  readonly current: RunInfo;
+  /** Context differences, blocking ones first, and whether they were allowed. */
+  readonly context: {
+    readonly differences: readonly ContextDifference[];
+    readonly allowDifferentContext: boolean;
+  };
+  readonly gates: readonly GateRun[];
+  readonly cases: readonly CaseVerdict[];
+  /** Number of checks per status. */
+  readonly tally: Readonly<Record<CheckStatus, number>>;
+}
+
+/**
+ * The exit code of a verdict: 0 pass, 1 regressed, 2 incomparable.
+ *
+ * @param verdict A verdict from gateResults.
+ * @returns 0, 1 or 2.
+ */
+export function exitCodeOf(verdict: Verdict): 0 | 1 | 2 {
+  return verdict.outcome === "pass" ? 0 : verdict.outcome === "regressed" ? 1 : 2;
+}
