@@ -11,14 +11,27 @@ import { type Case, type CaseConfig, expandScenario } from "./scenario/expand.ts
 import { buildIdentityGraph } from "./stem/identity.ts";
 import { randomInput, type StemWeights } from "./stem/weights.ts";
 import { type BuiltCase, compareOutputs, countCase, describe, weightsCache } from "./case.ts";
-import { createSession, providerStatus, type Session } from "./runner/ort.ts";
+import {
+  createSession,
+  latencyIncludes,
+  PROVIDER_NAMES,
+  providerStatus,
+  type Session,
+} from "./runner/ort.ts";
 import { measureInterleaved } from "./runner/measure.ts";
 import { auditOptimizer, measureRoofs, profileModel } from "./runner/profile_run.ts";
 import type { ProfileRow } from "./profile/ort_profile.ts";
 import { placeOnRoofline, type Roofs } from "./profile/roofline.ts";
 import { summarize } from "./stats/summarize.ts";
 import { compareMedians } from "./stats/compare.ts";
-import type { CaseResult, CompletedCase, Context, FormResult, Results } from "./results/schema.ts";
+import type {
+  CaseResult,
+  CompletedCase,
+  Context,
+  CrossProvider,
+  FormResult,
+  Results,
+} from "./results/schema.ts";
 import { RESULTS_SCHEMA_VERSION } from "./results/schema.ts";
 
 /** What a running bench reports as it goes. */
@@ -57,14 +70,32 @@ export function roofsKey(config: CaseConfig): string {
   return `${config.device}/t${config.threads}`;
 }
 
-async function roofsFor(config: CaseConfig, state: RunState): Promise<Roofs> {
+async function roofsFor(
+  config: CaseConfig,
+  scenario: Scenario,
+  state: RunState,
+): Promise<Roofs> {
   const key = roofsKey(config);
   let roofs = state.roofs.get(key);
   if (!roofs) {
-    roofs = await measureRoofs({ device: config.device, threads: config.threads }, state.workDir);
+    roofs = await measureRoofs(sessionBase(config, scenario), state.workDir);
     state.roofs.set(key, roofs);
   }
   return roofs;
+}
+
+/** What {@linkcode analyzeForm} needs besides the form. */
+interface AnalyzeInput {
+  readonly config: CaseConfig;
+  readonly scenario: Scenario;
+  readonly input: Float32Array;
+  readonly state: RunState;
+  /** Median binding overhead of the case, ms. */
+  readonly overheadMs: number;
+}
+
+function sessionBase(config: CaseConfig, scenario: Scenario) {
+  return { device: config.device, threads: config.threads, webgpu: scenario.webgpu };
 }
 
 /** Profile, optimizer audit and roofline of one form. */
@@ -72,15 +103,11 @@ async function analyzeForm(
   name: string,
   graph: Graph,
   form: FormResult,
-  config: CaseConfig,
-  input: Float32Array,
-  state: RunState,
-  profile: boolean,
-  overheadMs: number,
+  { config, scenario, input, state, overheadMs }: AnalyzeInput,
 ): Promise<FormResult> {
-  const base = { device: config.device, threads: config.threads };
+  const base = sessionBase(config, scenario);
   const optimization = await auditOptimizer(graph, base, state.workDir, name);
-  if (!profile) return { ...form, optimization };
+  if (!scenario.profile) return { ...form, optimization };
   const medianMs = form.latencyMs?.median ?? NaN;
   // Enough profiled runs for a stable median per node: about half a second, 10 to 50 runs.
   const runs = Math.max(10, Math.min(50, Math.ceil(500 / medianMs) || 10));
@@ -92,14 +119,24 @@ async function analyzeForm(
     name,
     runs,
   );
-  const roofs = await roofsFor(config, state);
+  const expected = PROVIDER_NAMES[providerOf(config)];
+  const fallbackNodes = rows.filter((r) => r.provider !== expected).map((r) => r.node);
   const sumMs = (rs: readonly ProfileRow[]) => rs.reduce((a, r) => a + r.medianUs, 0) / 1000;
   const totalMs = sumMs(rows);
   const kernelMs = medianMs - overheadMs;
+  const profile = {
+    rows,
+    runs,
+    totalMs,
+    coverage: kernelMs > 0 ? totalMs / kernelMs : NaN,
+    fallbackNodes,
+  };
+  if (!scenario.roofline) return { ...form, optimization, profile };
+  const roofs = await roofsFor(config, scenario, state);
   return {
     ...form,
     optimization,
-    profile: { rows, runs, totalMs, coverage: kernelMs > 0 ? totalMs / kernelMs : NaN },
+    profile,
     roofline: {
       total: placeOnRoofline(form.flops.total, form.bytes.cached, roofs, totalMs),
       blocks: form.blocks.map((b) => ({
@@ -115,6 +152,37 @@ async function analyzeForm(
   };
 }
 
+/** The provider a case's device resolves to here (`gpu` becomes cuda or webgpu). */
+function providerOf(config: CaseConfig): string {
+  const status = providerStatus(config.device);
+  return status.available ? status.provider : config.device;
+}
+
+/** Runs both forms on the CPU provider: the reference for a GPU provider's outputs. */
+async function crossProviderCheck(
+  built: BuiltCase,
+  input: Float32Array,
+  gpu: { multiBranch: Float32Array; reparameterized: Float32Array },
+  tolerance: number,
+): Promise<CrossProvider> {
+  let maxAbsError = 0;
+  for (const name of ["multiBranch", "reparameterized"] as const) {
+    const cpu = await createSession(encodeModel(built.graphs[name]), {
+      device: "cpu",
+      threads: 1,
+      optimizationLevel: "all",
+    });
+    try {
+      const out = await cpu.run(input, built.inputShape);
+      const e = compareOutputs(out.data, gpu[name], tolerance).maxAbsError;
+      maxAbsError = Number.isNaN(e) || e > maxAbsError ? e : maxAbsError;
+    } finally {
+      await cpu.release();
+    }
+  }
+  return { reference: "cpu", maxAbsError, tolerance, withinTolerance: maxAbsError <= tolerance };
+}
+
 async function runCase(
   c: Case,
   built: BuiltCase,
@@ -122,11 +190,8 @@ async function runCase(
   state: RunState,
 ): Promise<CompletedCase> {
   const { config } = c;
-  const options = {
-    device: config.device,
-    threads: config.threads,
-    optimizationLevel: config.optimizationLevel,
-  };
+  const provider = providerOf(config);
+  const options = { ...sessionBase(config, scenario), optimizationLevel: config.optimizationLevel };
   const input = randomInput(built.inputShape.reduce((a, b) => a * b, 1), scenario.seed);
   const sessions: Session[] = [];
   try {
@@ -143,6 +208,12 @@ async function runCase(
       await rp.run(input, built.inputShape),
     ];
     const equivalence = compareOutputs(outMb.data, outRp.data, scenario.tolerance.maxAbsError);
+    const crossProvider = provider === "cpu" ? undefined : await crossProviderCheck(
+      built,
+      input,
+      { multiBranch: outMb.data, reparameterized: outRp.data },
+      scenario.tolerance.crossProviderMaxAbsError,
+    );
     const outputSize = built.outputShape.reduce((a, b) => a * b, 1);
     const m = await measureInterleaved({
       multiBranch: mb.bind(input, built.inputShape),
@@ -162,27 +233,29 @@ async function runCase(
     });
     for (const s of sessions.splice(0)) await s.release(); // profiling needs its own sessions
     const overheadMs = summarize(m.overhead.samplesMs, { seed });
-    const analyze = (name: "multiBranch" | "reparameterized", graph: Graph) =>
+    const analyzeInput = { config, scenario, input, state, overheadMs: overheadMs.median };
+    const analyze = (name: "multiBranch" | "reparameterized") =>
       analyzeForm(
         `${c.id}.${name}`,
-        graph,
+        built.graphs[name],
         { ...built.forms[name], latencyMs: latency(name) },
-        config,
-        input,
-        state,
-        scenario.profile,
-        overheadMs.median,
+        analyzeInput,
       );
     return {
       id: c.id,
       config,
       state: "completed",
+      provider: {
+        name: provider,
+        ...(provider === "webgpu" ? { options: scenario.webgpu } : {}),
+        latencyIncludes: latencyIncludes(provider),
+      },
       outputShape: outMb.dims,
       forms: {
-        multiBranch: await analyze("multiBranch", built.graphs.multiBranch),
-        reparameterized: await analyze("reparameterized", built.graphs.reparameterized),
+        multiBranch: await analyze("multiBranch"),
+        reparameterized: await analyze("reparameterized"),
       },
-      equivalence,
+      equivalence: crossProvider ? { ...equivalence, crossProvider } : equivalence,
       speedup: { ratio: speedup.ratio, ci95: speedup.ci95 },
       overheadMs,
     };

@@ -169,7 +169,12 @@ async function bench(args: string[]): Promise<number> {
   const { runBench } = await import("./bench.ts");
   const { collectContext } = await import("./runner/context.ts");
   const { writeResults } = await import("./results/io.ts");
-  const context: Context = await collectContext(input);
+  let context: Context = await collectContext(input);
+  if (scenario.devices.some((d) => d === "webgpu" || d === "gpu")) {
+    const { webGpuAdapterInfo } = await import("./runner/ort.ts");
+    const gpuAdapter = await webGpuAdapterInfo();
+    if (gpuAdapter) context = { ...context, gpuAdapter };
+  }
   const outPath = join(outDir, "results.json");
   const controller = new AbortController();
   const onSignal = () => {

@@ -11,8 +11,10 @@ import type { Check, FormName, GateName } from "./verdict.ts";
 
 /** How the gate treats one case. */
 export interface CaseSettings {
-  /** Allowed relative change, as a fraction. */
+  /** Allowed relative loss of speedup, as a fraction. */
   readonly threshold: number;
+  /** Allowed relative slowdown of a median, as a fraction. */
+  readonly timeThreshold: number;
   readonly seed: number;
   readonly resamples: number;
   /** Whether the absolute-time gate runs; `reason` (when set) is reported on this case. */
@@ -56,7 +58,9 @@ function histogramDiffs(
   cur: Readonly<Record<string, number>>,
 ): Array<[string, number, number]> {
   const ops = [...new Set([...Object.keys(base), ...Object.keys(cur)])].sort();
-  return ops.flatMap((op) => (base[op] ?? 0) === (cur[op] ?? 0) ? [] : [[op, base[op] ?? 0, cur[op] ?? 0]]);
+  return ops.flatMap((op) =>
+    (base[op] ?? 0) === (cur[op] ?? 0) ? [] : [[op, base[op] ?? 0, cur[op] ?? 0]]
+  );
 }
 
 function changed(
@@ -83,7 +87,13 @@ function changed(
 function countChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
   if (!b.forms || !c.forms) {
     const which = b.forms ? "current" : "baseline";
-    return [{ caseId: id, gate: "counts", metric: "all", status: "skip", message: `no counts in the ${which} run` }];
+    return [{
+      caseId: id,
+      gate: "counts",
+      metric: "all",
+      status: "skip",
+      message: `no counts in the ${which} run`,
+    }];
   }
   const fails = FORMS.flatMap((form) => {
     const [fb, fc] = [b.forms![form], c.forms![form]];
@@ -91,7 +101,9 @@ function countChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
       ...COUNT_METRICS.flatMap(([metric, read]) =>
         read(fb) === read(fc) ? [] : [changed(id, "counts", form, metric, read(fb), read(fc))]
       ),
-      ...histogramDiffs(fb.nodes, fc.nodes).map(([op, x, y]) => changed(id, "counts", form, `nodes.${op}`, x, y)),
+      ...histogramDiffs(fb.nodes, fc.nodes).map(([op, x, y]) =>
+        changed(id, "counts", form, `nodes.${op}`, x, y)
+      ),
     ];
   });
   return fails.length > 0 ? fails : [{
@@ -99,7 +111,8 @@ function countChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
     gate: "counts",
     metric: "all",
     status: "pass",
-    message: `${COUNT_METRICS.length} counts and the node histogram of both forms equal the baseline`,
+    message:
+      `${COUNT_METRICS.length} counts and the node histogram of both forms equal the baseline`,
   }];
 }
 
@@ -150,25 +163,39 @@ function equivalenceCheck(id: string, b: CaseResult | undefined, c: CompletedCas
   };
 }
 
-function timeCheck(id: string, form: FormName, b: FormResult, c: FormResult, s: CaseSettings): Check {
+function timeCheck(
+  id: string,
+  form: FormName,
+  b: FormResult,
+  c: FormResult,
+  s: CaseSettings,
+): Check {
   const [bs, cs] = [b.latencyMs!.samplesMs, c.latencyMs!.samplesMs];
   const [bm, cm] = [median(sortSamples(bs)), median(sortSamples(cs))];
-  const base = { caseId: id, gate: "time" as const, form, metric: "median", baseline: bm, current: cm };
+  const base = {
+    caseId: id,
+    gate: "time" as const,
+    form,
+    metric: "median",
+    baseline: bm,
+    current: cm,
+  };
   if (!(bm > 0)) {
     return { ...base, status: "skip", message: `${LABEL[form]} baseline median is 0 ms: no ratio` };
   }
   const { ratio, ci95 } = compareMedians(cs, bs, { seed: s.seed, resamples: s.resamples });
   const [lo, hi] = ci95;
-  const limit = 1 + s.threshold;
+  const t = s.timeThreshold;
+  const limit = 1 + t;
   const what = `${LABEL[form]} median ${ms(bm)} -> ${ms(cm)} ms, ${signedPct(ratio - 1)} ` +
     `[ci95 ${signedPct(lo - 1)}, ${signedPct(hi - 1)}]`;
   const message = lo > limit
-    ? `${what}: slower beyond the ${pct(s.threshold)} threshold and the noise`
+    ? `${what}: slower beyond the ${pct(t)} threshold and the noise`
     : ratio > limit
     ? `${what}: slower than the threshold but within the noise`
-    : hi < 1 - s.threshold
+    : hi < 1 / limit
     ? `${what}: faster beyond the threshold (consider recording a new baseline)`
-    : `${what}: within the ${pct(s.threshold)} threshold`;
+    : `${what}: within the ${pct(t)} threshold`;
   return { ...base, status: lo > limit ? "fail" : "pass", ratio, ci95: [lo, hi], limit, message };
 }
 
@@ -196,7 +223,15 @@ function speedupCheck(id: string, b: CompletedCase, c: CompletedCase, s: CaseSet
 
 function stateChecks(id: string, b: CaseResult | undefined, c: CaseResult): Check[] {
   const check = (status: Check["status"], message: string): Check[] => [
-    { caseId: id, gate: "state", metric: "state", status, baseline: b?.state, current: c.state, message },
+    {
+      caseId: id,
+      gate: "state",
+      metric: "state",
+      status,
+      baseline: b?.state,
+      current: c.state,
+      message,
+    },
   ];
   if (c.state === "errored") return check("fail", `errored in the current run: ${c.error}`);
   if (c.state === "skipped") {
@@ -243,7 +278,8 @@ export function checkCase(
       metric: "case",
       status: "note",
       current: c.state,
-      message: "new in the current run: not in the baseline, so only its state and equivalence are gated",
+      message:
+        "new in the current run: not in the baseline, so only its state and equivalence are gated",
     });
   } else {
     checks.push(...countChecks(id, b, c));
@@ -254,7 +290,13 @@ export function checkCase(
   if (s.time.run) {
     for (const form of FORMS) checks.push(timeCheck(id, form, b.forms[form], c.forms[form], s));
   } else if (s.time.reason) {
-    checks.push({ caseId: id, gate: "time", metric: "median", status: "skip", message: s.time.reason });
+    checks.push({
+      caseId: id,
+      gate: "time",
+      metric: "median",
+      status: "skip",
+      message: s.time.reason,
+    });
   }
   checks.push(speedupCheck(id, b, c, s));
   return checks;

@@ -92,7 +92,7 @@ function checkCase(c: unknown, i: number): string[] {
  *
  * @param results A parsed results object (its schemaVersion already checked).
  * @param source Names the file in the error message.
- * @throws {TypeError} When a field is missing or has the wrong type, or two cases share an id;
+ * @throws {SyntaxError} When a field is missing or has the wrong type, or two cases share an id;
  * the message lists up to five problems.
  */
 export function checkResultsShape(results: Results, source: string): void {
@@ -108,7 +108,7 @@ export function checkResultsShape(results: Results, source: string): void {
   });
   if (problems.length > 0) {
     const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : "";
-    throw new TypeError(
+    throw new SyntaxError(
       `Cannot gate results "${source}" as they are malformed: ${
         problems.slice(0, 5).join("; ")
       }${more}`,

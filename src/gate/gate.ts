@@ -42,10 +42,16 @@ export const DEFAULT_THRESHOLD = 0.2;
 /** Options of {@linkcode gateResults}. */
 export interface GateOptions {
   /**
-   * Allowed relative slowdown of a median, and loss of speedup, as a fraction in (0, 1).
+   * Allowed relative loss of the within-run speedup, as a fraction in (0, 1); also the time
+   * threshold when `timeThreshold` is not given.
    * @default {DEFAULT_THRESHOLD}
    */
   readonly threshold?: number;
+  /**
+   * Allowed relative slowdown of a form's median between the runs, as a fraction > 0.
+   * @default {DEFAULT_TIME_THRESHOLD}
+   */
+  readonly timeThreshold?: number;
   /**
    * Gate runs whose contexts differ (ORT version, CPU model or cores, arch, or a case's device or
    * threads): the absolute-time gate is skipped and the others run. Without it such runs are
@@ -97,7 +103,7 @@ function caseStatus(checks: readonly Check[], inBaseline: boolean, inCurrent: bo
  * error over tolerance, a time or speedup regression, a missing, errored or newly skipped case)
  * or `incomparable` (contexts differ without `allowDifferentContext`, or no case in common).
  * @throws {RangeError} When `threshold` is not in (0, 1).
- * @throws {TypeError} When a results object lacks a field the gate reads, or repeats a case id.
+ * @throws {SyntaxError} When a results object lacks a field the gate reads, or repeats a case id.
  * @example
  * ```ts ignore
  * import { gateResults } from "./gate.ts";
@@ -110,7 +116,11 @@ function caseStatus(checks: readonly Check[], inBaseline: boolean, inCurrent: bo
  * console.log(verdict.outcome);
  * ```
  */
-export function gateResults(baseline: Results, current: Results, options: GateOptions = {}): Verdict {
+export function gateResults(
+  baseline: Results,
+  current: Results,
+  options: GateOptions = {},
+): Verdict {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   if (!(threshold > 0 && threshold < 1)) {
     throw new RangeError(
@@ -183,7 +193,12 @@ export function gateResults(baseline: Results, current: Results, options: GateOp
           (1 + threshold).toFixed(2)
         } (+${pctText})`,
       }
-      : { gate: "time", ran: false, reason: `context differs (${blockedBy}): absolute times from different machines or builds are not comparable` },
+      : {
+        gate: "time",
+        ran: false,
+        reason:
+          `context differs (${blockedBy}): absolute times from different machines or builds are not comparable`,
+      },
     {
       gate: "speedup",
       ran: true,

@@ -79,6 +79,15 @@ function tagByName(name: string, original: Graph): NodeTag | undefined {
 
 const ACTIVATION_OPS = new Set(["Gelu", "Relu", "Erf", "FastGelu", "BiasGelu", "Sigmoid"]);
 
+/** Ops that only move or re-lay data: NCHWc reorders (cpu), NHWC transposes (webgpu), copies. */
+const LAYOUT_OPS = new Set([
+  "ReorderInput",
+  "ReorderOutput",
+  "Transpose",
+  "MemcpyFromHost",
+  "MemcpyToHost",
+]);
+
 /**
  * Attributes every node of the executed graph to a block and branch of the original graph:
  * by name (onnxruntime keeps the original name as a prefix of fused nodes), by output tensor,
@@ -101,16 +110,23 @@ export function attributeNodes(executed: Graph, original: Graph): Map<string, No
         tag = { block: fromInput.block, branch: fromInput.branch };
       }
     }
-    if (op.startsWith("Reorder")) {
-      // Layout conversions belong to the block whose tensor they convert, not to its branch.
+    if (LAYOUT_OPS.has(op)) {
+      // Layout conversions and copies belong to the block whose tensor they convert; one at the
+      // graph input gets the block of its consumer, in the pass below.
       const from = n.inputs.map((i) => result.get(producer.get(i) ?? "")).find((t) => t);
-      tag = { block: from?.block ?? tag?.block ?? 1, branch: "layout" };
+      tag = { block: from?.block ?? 0, branch: op.startsWith("Memcpy") ? "copy" : "layout" };
     }
     // An NCHWc conv with a fourth (Sum) input has absorbed the branch Add.
     if (tag && op === "Conv" && n.opType.includes("nchwc") && n.inputs.length >= 4 && n.inputs[3]) {
       tag = { block: tag.block, branch: `${tag.branch}+add` };
     }
     if (tag) result.set(n.name, tag);
+  }
+  for (const n of executed.nodes) {
+    const tag = result.get(n.name);
+    if (tag?.block !== 0) continue;
+    const consumer = executed.nodes.find((m) => m.inputs.some((i) => n.outputs.includes(i)));
+    result.set(n.name, { ...tag, block: result.get(consumer?.name ?? "")?.block || 1 });
   }
   return result;
 }

@@ -46,6 +46,8 @@ export interface FormResult extends Totals {
      * the binding's own cost (input and output copies, which no kernel does). 1 is full agreement.
      */
     readonly coverage: number;
+    /** Nodes that ran on another provider than the one asked for (CPU fallback). */
+    readonly fallbackNodes: readonly string[];
   };
   /** Placement under the measured roofs (bytes = the cache-aware estimate), per form and block. */
   readonly roofline?: {
@@ -60,6 +62,15 @@ export interface Forms {
   readonly reparameterized: FormResult;
 }
 
+/** A GPU provider's outputs against the CPU provider's, for both forms. */
+export interface CrossProvider {
+  readonly reference: "cpu";
+  /** The larger of the two forms' max |gpu - cpu|. */
+  readonly maxAbsError: number;
+  readonly tolerance: number;
+  readonly withinTolerance: boolean;
+}
+
 /** How close the two forms' outputs are on the same seeded input. */
 export interface Equivalence {
   /** max_i |multiBranch_i - reparameterized_i| */
@@ -68,6 +79,8 @@ export interface Equivalence {
   readonly maxRelError: number;
   readonly tolerance: number;
   readonly withinTolerance: boolean;
+  /** Present for GPU providers: the same outputs against the CPU provider's. */
+  readonly crossProvider?: CrossProvider;
 }
 
 /** Ratio of medians, multi-branch over reparameterized, with its bootstrap interval. */
@@ -84,6 +97,12 @@ interface CaseBase {
 /** A case that ran to the end. */
 export interface CompletedCase extends CaseBase {
   readonly state: "completed";
+  /** The provider that ran the case, its options, and what one timed call includes. */
+  readonly provider: {
+    readonly name: string;
+    readonly options?: Readonly<Record<string, unknown>>;
+    readonly latencyIncludes: string;
+  };
   readonly outputShape: readonly number[];
   readonly forms: Forms;
   readonly equivalence: Equivalence;
@@ -132,6 +151,8 @@ export interface Context {
     /** The scenario with defaults applied. */
     readonly resolved: unknown;
   };
+  /** The WebGPU adapter, when the scenario has webgpu cases and one was found. */
+  readonly gpuAdapter?: Readonly<Record<string, string>>;
   /** Measured roofs per `device/tThreads`. */
   readonly roofline?: Readonly<Record<string, Roofs>>;
   /** Cache size of the cache-aware traffic estimate. */

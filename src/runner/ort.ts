@@ -20,6 +20,32 @@ export interface SessionOptions {
   readonly optimizedModelPath?: string;
   /** Turns the profiler on, writing `<prefix>_<date>.json` at {@linkcode Session.endProfiling}. */
   readonly profilePrefix?: string;
+  /** WebGPU provider options (used when the device resolves to webgpu). */
+  readonly webgpu?: WebGpuOptions;
+}
+
+/** WebGPU options that matter for speed, as the scenario sets them. */
+export interface WebGpuOptions {
+  readonly preferredLayout: "NCHW" | "NHWC";
+  readonly validationMode: "disabled" | "wgpuOnly" | "basic" | "full";
+  readonly enableGraphCapture: boolean;
+}
+
+/** onnxruntime's name of each provider, as its profiler writes it. */
+export const PROVIDER_NAMES: Readonly<Record<string, string>> = {
+  cpu: "CPUExecutionProvider",
+  webgpu: "WebGpuExecutionProvider",
+  cuda: "CUDAExecutionProvider",
+  tensorrt: "TensorrtExecutionProvider",
+};
+
+/** What one timed call of a device includes, written beside its latencies. */
+export function latencyIncludes(provider: string): string {
+  return provider === "cpu"
+    ? "session.run on an input in JS memory: kernels plus copying the output into a JS tensor"
+    : `session.run with input and output in JS memory: upload of the input to the ${provider} ` +
+      "device, kernels, and download of the output (preferredOutputLocation 'gpu-buffer' is not " +
+      "offered by onnxruntime-node, so output left on the device is not measured)";
 }
 
 /** Output of one run. */
@@ -37,6 +63,27 @@ export interface Session {
   /** Ends profiling; returns the trace file's path, or undefined when profiling was off. */
   endProfiling(): string | undefined;
   release(): Promise<void>;
+}
+
+/**
+ * The WebGPU adapter as Deno's own `navigator.gpu` (wgpu) sees it; onnxruntime's Dawn enumerates
+ * the same Vulkan devices. Undefined when there is none.
+ */
+export async function webGpuAdapterInfo(): Promise<Record<string, string> | undefined> {
+  try {
+    const adapter = await navigator.gpu?.requestAdapter();
+    if (!adapter) return undefined;
+    const { vendor, architecture, device, description } = adapter.info;
+    return {
+      vendor,
+      architecture,
+      device,
+      description,
+      backend: "vulkan (wgpu in Deno, Dawn in onnxruntime)",
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a device can run here, and why not. */
@@ -113,8 +160,18 @@ export function providerStatus(device: Device): ProviderStatus {
 export async function createSession(model: Uint8Array, options: SessionOptions): Promise<Session> {
   const status = providerStatus(options.device);
   if (!status.available) throw new Error(status.reason);
+  const provider = status.provider === "webgpu" && options.webgpu
+    ? {
+      name: "webgpu" as const,
+      preferredLayout: options.webgpu.preferredLayout,
+      validationMode: options.webgpu.validationMode,
+    }
+    : status.provider;
   const session = await ort.InferenceSession.create(model, {
-    executionProviders: [status.provider],
+    executionProviders: [provider],
+    ...(status.provider === "webgpu" && options.webgpu?.enableGraphCapture
+      ? { enableGraphCapture: true }
+      : {}),
     graphOptimizationLevel: options.optimizationLevel,
     intraOpNumThreads: options.threads,
     interOpNumThreads: 1,

@@ -143,6 +143,21 @@ const toleranceSchema = strictObject({
   maxAbsError: positiveNumber().default(1e-4).describe(
     "Largest absolute difference allowed between the multi-branch and fused outputs",
   ),
+  crossProviderMaxAbsError: positiveNumber().default(1e-3).describe(
+    "Largest absolute difference allowed between a GPU provider's output and the CPU's",
+  ),
+});
+
+/** WebGPU provider options that matter for speed; recorded with every webgpu result. */
+const webgpuSchema = strictObject({
+  preferredLayout: oneOf(["NCHW", "NHWC"] as const).default("NHWC").describe(
+    "Layout of layout-sensitive ops (convs): NHWC is faster on most GPUs",
+  ),
+  validationMode: oneOf(["disabled", "wgpuOnly", "basic", "full"] as const).default("disabled")
+    .describe("WebGPU validation: disabled for benchmarking, basic or full for debugging"),
+  enableGraphCapture: boolean().default(false).describe(
+    "Replay the captured command buffers (needs every node on the GPU and static shapes)",
+  ),
 });
 
 /**
@@ -188,6 +203,10 @@ export const scenarioSchema = strictObject({
   ),
   tolerance: toleranceSchema.prefault({}).describe("Numerical equivalence check"),
   profile: boolean().default(true).describe("Whether to collect onnxruntime's per-node profile"),
+  roofline: boolean().default(true).describe(
+    "Whether to measure the roofs (a 1024^3 MatMul and a 64 MiB copy per provider and threads)",
+  ),
+  webgpu: webgpuSchema.prefault({}).describe("WebGPU provider options"),
 });
 
 /** A parsed scenario: defaults applied, every axis a non-empty array of distinct values. */

@@ -1,0 +1,253 @@
+/**
+ * Report sections on the static cost of each form (parameters, MACs, the three memory-traffic
+ * estimates) and its place under the measured roofline. Private to src/report/.
+ *
+ * @module
+ */
+import type { CaseResult, FormResult, Forms, Results } from "../results/schema.ts";
+import type { Totals } from "../profile/counts.ts";
+import type { RooflinePoint } from "../profile/roofline.ts";
+import {
+  axisType,
+  barChart,
+  type BarSeries,
+  color,
+  FORM_COLORS,
+  rooflineChart,
+  type RooflineGroup,
+} from "./charts.ts";
+import {
+  chart,
+  groupBy,
+  labeler,
+  ms,
+  num,
+  para,
+  type RenderContext,
+  section,
+  table,
+} from "./_html.ts";
+
+const FORMS = [["multiBranch", "multi-branch"], ["reparameterized", "reparameterized"]] as const;
+
+type WithForms = CaseResult & { readonly forms: Forms };
+
+/** One case per distinct stem (counts do not depend on device, threads or optimization level). */
+function distinctStems(results: Results): WithForms[] {
+  const withForms = results.cases.filter((c): c is WithForms => c.forms !== undefined);
+  return [
+    ...groupBy(withForms, (c) => {
+      const { device: _d, threads: _t, optimizationLevel: _o, ...stem } = c.config;
+      return JSON.stringify(stem);
+    }).values(),
+  ].map((g) => g[0]);
+}
+
+function countRow(stem: string, form: string, block: string, t: Totals): (string | number)[] {
+  return [
+    stem,
+    form,
+    block,
+    num(t.params),
+    num(t.buffers),
+    num(t.macs),
+    num(t.flops.total),
+    num(t.bytes.naive),
+    num(t.bytes.cached),
+    num(t.bytes.minimum),
+  ];
+}
+
+const TRAFFIC = [["naive", "naive (upper)"], ["cached", "cache-aware"], [
+  "minimum",
+  "minimum",
+]] as const;
+
+function trafficChart(ctx: RenderContext, stem: WithForms, label: string): string {
+  const blocks = stem.forms.multiBranch.blocks.map((b) => `block ${b.block}`);
+  const series: BarSeries[] = FORMS.flatMap(([key, name], f) =>
+    TRAFFIC.map(([kind, kindName], k) => ({
+      label: `${name} ${kindName}`,
+      values: stem.forms[key].blocks.map((b) => b.bytes[kind]),
+      color: color(f * 3 + k),
+    }))
+  );
+  const values = series.flatMap((s) => s.values as number[]);
+  const config = barChart(blocks, series, { title: "block" }, {
+    title: "bytes moved",
+    type: axisType(values),
+  });
+  const rows = FORMS.flatMap(([key, name]) =>
+    stem.forms[key].blocks.map((b) => [
+      name,
+      b.block,
+      num(b.bytes.naive),
+      num(b.bytes.cached),
+      num(b.bytes.minimum),
+    ])
+  );
+  const numbers = table(
+    "traffic-chart",
+    ["form", "block", "naive", "cache-aware", "minimum"],
+    rows,
+  );
+  return chart(
+    ctx,
+    "traffic",
+    `Memory traffic per block: ${label} (largest stem)`,
+    300,
+    config,
+    numbers,
+  );
+}
+
+function macsChart(
+  ctx: RenderContext,
+  stems: readonly WithForms[],
+  label: (c: CaseResult) => string,
+): string {
+  const series: BarSeries[] = FORMS.map(([key, name]) => ({
+    label: name,
+    values: stems.map((s) => s.forms[key].macs),
+    color: FORM_COLORS[key],
+  }));
+  const config = barChart(stems.map(label), series, { title: "stem" }, {
+    title: "conv MACs",
+    type: axisType(series.flatMap((s) => s.values as number[])),
+  });
+  const rows = stems.map((s) => [
+    label(s),
+    num(s.forms.multiBranch.params),
+    num(s.forms.reparameterized.params),
+    num(s.forms.multiBranch.macs),
+    num(s.forms.reparameterized.macs),
+  ]);
+  const numbers = table(
+    "macs-chart",
+    ["stem", "params mb", "params rp", "MACs mb", "MACs rp"],
+    rows,
+  );
+  return chart(ctx, "macs", "Parameters and conv MACs per stem", 300, config, numbers);
+}
+
+/** Parameters, MACs and the three memory-traffic estimates per form and block, per stem. */
+export function costSection(ctx: RenderContext, results: Results): string {
+  const stems = distinctStems(results);
+  if (stems.length === 0) return section("cost", "Cost", [para("No case has counts.")]);
+  const label = labeler(stems);
+  const largest = stems.reduce((
+    a,
+    b,
+  ) => (b.forms.multiBranch.macs > a.forms.multiBranch.macs ? b : a));
+  const rows = stems.flatMap((s) =>
+    FORMS.flatMap(([key, name]) => {
+      const f: FormResult = s.forms[key];
+      return [
+        ...f.blocks.map((b) => countRow(label(s), name, String(b.block), b)),
+        countRow(label(s), name, "all", f),
+      ];
+    })
+  );
+  return section("cost", "Cost: parameters, MACs, memory traffic", [
+    para(
+      "Bytes: naive sums every node's reads and writes (no fusion, no cache: an upper bound); " +
+        "minimum is what must cross the boundary (input, weights, output); cache-aware simulates a " +
+        `${num(results.context.cacheBytes / 2 ** 20)} MiB last-level cache between them.`,
+    ),
+    `<div class="pair">${macsChart(ctx, stems, label)}${
+      trafficChart(ctx, largest, label(largest))
+    }</div>`,
+    "<h3>Every stem, form and block</h3>",
+    table("cost", [
+      "stem",
+      "form",
+      "block",
+      "params",
+      "BN buffers",
+      "conv MACs",
+      "FLOPs",
+      "bytes naive",
+      "bytes cache-aware",
+      "bytes minimum",
+    ], rows),
+  ]);
+}
+
+function rooflineRow(
+  id: string,
+  form: string,
+  block: string,
+  p: RooflinePoint,
+): (string | number)[] {
+  return [
+    id,
+    form,
+    block,
+    num(p.flops),
+    num(p.bytes),
+    num(p.intensity),
+    ms(p.measuredMs),
+    num(p.achievedGflops),
+    ms(p.boundMs),
+    p.overBound === undefined ? "-" : `${p.overBound.toFixed(1)}x`,
+  ];
+}
+
+/** Each block of each form placed under the measured roofs of its provider. */
+export function rooflineSection(ctx: RenderContext, results: Results): string {
+  const roofs = Object.entries(results.context.roofline ?? {});
+  const body: string[] = [];
+  for (const [key, roof] of roofs) {
+    const cases = results.cases.filter((c): c is WithForms =>
+      c.forms !== undefined && `${c.config.device}/t${c.config.threads}` === key &&
+      c.forms.multiBranch.roofline !== undefined
+    );
+    if (cases.length === 0) continue;
+    const blocks = [
+      ...new Set(cases.flatMap((c) => c.forms.multiBranch.roofline!.blocks.map((b) => b.block))),
+    ];
+    const groups: RooflineGroup[] = FORMS.flatMap(([form, name]) =>
+      blocks.map((block, i) => ({
+        label: `block ${block} ${name}`,
+        color: color(i),
+        pointStyle: form === "multiBranch" ? "triangle" : "circle",
+        points: cases.flatMap((c) =>
+          c.forms[form].roofline!.blocks.filter((b) => b.block === block && b.achievedGflops)
+            .map((b) => ({ x: b.intensity, y: b.achievedGflops! }))
+        ),
+      }))
+    ).filter((g) => g.points.length > 0);
+    const config = rooflineChart([{ label: `roof ${key}`, ...roof }], groups);
+    const rows = cases.flatMap((c) =>
+      FORMS.flatMap(([form, name]) => {
+        const r = c.forms[form].roofline!;
+        return [
+          ...r.blocks.map((b) => rooflineRow(c.id, name, String(b.block), b)),
+          rooflineRow(c.id, name, "all", r.total),
+        ];
+      })
+    );
+    const numbers = table(`roofline-${key}`, [
+      "case",
+      "form",
+      "block",
+      "FLOPs",
+      "bytes (cache-aware)",
+      "FLOP/byte",
+      "kernel ms",
+      "GFLOP/s",
+      "roof-bound ms",
+      "over bound",
+    ], rows);
+    body.push(
+      para(
+        `${key}: peak ${num(roof.peakGflops)} GFLOP/s (1024^3 MatMul), bandwidth ${
+          num(roof.bandwidthGBs)
+        } GB/s (64 MiB copy); ridge at ${num(roof.peakGflops / roof.bandwidthGBs)} FLOP/byte.`,
+      ),
+      chart(ctx, "roofline", `Roofline ${key}: blocks of every case`, 380, config, numbers),
+    );
+  }
+  if (body.length === 0) body.push(para("No roofs were measured or no case was profiled."));
+  return section("roofline", "Roofline", body);
+}

@@ -1,0 +1,110 @@
+/**
+ * The report page's inline style sheet and its small client script (chart creation and the
+ * error-bar plugin). Private to src/report/.
+ *
+ * @module
+ */
+
+/** Inline CSS: readable on screen, clean on paper (`@media print`). */
+export const STYLE = `
+:root { --fg: #1d1d1f; --muted: #5f6368; --line: #d0d4d9; --bg-alt: #f6f7f9; --worse: #b3261e; --better: #146c2e; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
+  margin: 0 auto; max-width: 1240px; padding: 16px 24px 48px; }
+header h1 { font-size: 22px; margin: 8px 0 4px; overflow-wrap: anywhere; }
+header p { margin: 0 0 8px; color: var(--muted); overflow-wrap: anywhere; }
+nav { position: sticky; top: 0; background: #fff; border-bottom: 1px solid var(--line); padding: 6px 0;
+  z-index: 1; font-size: 13px; }
+nav a { margin-right: 14px; color: #0b57d0; text-decoration: none; white-space: nowrap; }
+h2 { font-size: 18px; margin: 28px 0 8px; padding-top: 8px; border-top: 2px solid var(--line); }
+h3 { font-size: 15px; margin: 16px 0 6px; overflow-wrap: anywhere; }
+h4 { font-size: 14px; margin: 8px 0 4px; }
+.note { color: var(--muted); margin: 6px 0; max-width: 100ch; }
+.warn { color: var(--worse); font-weight: 600; }
+.table-wrap { overflow-x: auto; margin: 6px 0 12px; }
+table { border-collapse: collapse; font-size: 12.5px; }
+th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: left; vertical-align: top; }
+th { background: var(--bg-alt); font-weight: 600; }
+td { overflow-wrap: anywhere; max-width: 70ch; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:nth-child(even) td { background: #fbfbfc; }
+.worse { color: var(--worse); }
+.better { color: var(--better); }
+figure.chart { margin: 10px 0 18px; min-width: 0; }
+figure.chart h3 { margin-top: 6px; }
+.canvas-box { position: relative; width: 100%; }
+figcaption { margin-top: 6px; }
+.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 8px 28px; }
+.pair > * { min-width: 0; }
+#no-charts { display: none; color: var(--worse); }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11px; }
+  nav { display: none; }
+  h2 { break-after: avoid; }
+  figure.chart, .canvas-box, tr { break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  .pair { display: block; }
+  table { font-size: 10px; }
+  td { max-width: none; }
+  a { color: inherit; text-decoration: none; }
+}
+`;
+
+/**
+ * Client script: reads the chart configurations from the JSON data element, registers the
+ * error-bar plugin and creates every chart. Charts re-layout for printing.
+ */
+export const CLIENT_SCRIPT = `
+(function () {
+  "use strict";
+  if (typeof Chart === "undefined") {
+    document.getElementById("no-charts").style.display = "block";
+    return;
+  }
+  var errorBars = {
+    id: "errorBars",
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      var horizontal = chart.options.indexAxis === "y";
+      chart.data.datasets.forEach(function (ds, i) {
+        if (!ds.errorBars || !chart.isDatasetVisible(i)) return;
+        var meta = chart.getDatasetMeta(i);
+        var scale = chart.scales[horizontal ? meta.xAxisID : meta.yAxisID];
+        ctx.save();
+        ctx.strokeStyle = "#222";
+        ctx.lineWidth = 1.25;
+        meta.data.forEach(function (el, j) {
+          var e = ds.errorBars[j];
+          if (!e || el.skip) return;
+          var a = scale.getPixelForValue(e[0]), b = scale.getPixelForValue(e[1]);
+          var c = horizontal ? el.y : el.x, cap = 4;
+          ctx.beginPath();
+          if (horizontal) {
+            ctx.moveTo(a, c); ctx.lineTo(b, c);
+            ctx.moveTo(a, c - cap); ctx.lineTo(a, c + cap);
+            ctx.moveTo(b, c - cap); ctx.lineTo(b, c + cap);
+          } else {
+            ctx.moveTo(c, a); ctx.lineTo(c, b);
+            ctx.moveTo(c - cap, a); ctx.lineTo(c + cap, a);
+            ctx.moveTo(c - cap, b); ctx.lineTo(c + cap, b);
+          }
+          ctx.stroke();
+        });
+        ctx.restore();
+      });
+    }
+  };
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.color = "#333";
+  var specs = JSON.parse(document.getElementById("chart-data").textContent);
+  specs.forEach(function (spec) {
+    var canvas = document.getElementById(spec.id);
+    if (canvas) new Chart(canvas, Object.assign({}, spec.config, { plugins: [errorBars] }));
+  });
+  function resizeAll() {
+    Object.values(Chart.instances).forEach(function (c) { c.resize(); });
+  }
+  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("afterprint", resizeAll);
+})();
+`;

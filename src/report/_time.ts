@@ -1,0 +1,181 @@
+/**
+ * Report sections from onnxruntime itself: where the kernel time goes per branch (its profiler)
+ * and what its graph optimizer folds at each level. Private to src/report/.
+ *
+ * @module
+ */
+import type { CompletedCase, Results } from "../results/schema.ts";
+import type { ProfileRow } from "../profile/ort_profile.ts";
+import type { OptimizationAudit } from "../runner/profile_run.ts";
+import { OPTIMIZATION_LEVELS } from "../scenario/schema.ts";
+import { barChart, color } from "./charts.ts";
+import { escapeHtml } from "./escape.ts";
+import {
+  type Cell,
+  chart,
+  completed,
+  groupBy,
+  groupLabel,
+  labeler,
+  ms,
+  para,
+  type RenderContext,
+  section,
+  table,
+} from "./_html.ts";
+
+const FORMS = [["multiBranch", "mb"], ["reparameterized", "rp"]] as const;
+
+/** Branch kind of a profile row: branch numbers dropped (`kxk0+add` -> `kxk+add`). */
+export function branchKind(row: ProfileRow): string {
+  return row.branch === null ? "unattributed" : row.branch.replace(/\d+/g, "");
+}
+
+function sumMs(rows: readonly ProfileRow[]): number {
+  return rows.reduce((a, r) => a + r.medianUs, 0) / 1000;
+}
+
+/** Most cases in the stacked chart (two bars each); the tables hold every case. */
+const MAX_TIME_CASES = 16;
+
+function providers(rows: readonly ProfileRow[]): string {
+  return [...groupBy(rows, (r) => r.provider)].map(([p, rs]) => `${p} x${rs.length}`).join(", ");
+}
+
+/** Per-branch kernel time stacked per form, from onnxruntime's profiler rows. */
+export function timeSection(ctx: RenderContext, results: Results): string {
+  const cases = completed(results).filter((c) =>
+    c.forms.multiBranch.profile && c.forms.reparameterized.profile
+  );
+  if (cases.length === 0) {
+    return section("time", "Where the time goes", [para("No case was profiled.")]);
+  }
+  const label = labeler(cases);
+  const allRows = (c: CompletedCase, f: "multiBranch" | "reparameterized") =>
+    c.forms[f].profile!.rows;
+  const kinds = [
+    ...new Set(cases.flatMap((c) => FORMS.flatMap(([f]) => allRows(c, f).map(branchKind)))),
+  ];
+  const shown = cases.slice(0, MAX_TIME_CASES);
+  const bars = shown.flatMap((c) =>
+    FORMS.map(([f, short]) => ({ c, f, name: `${label(c)} ${short}` }))
+  );
+  const config = barChart(
+    bars.map((b) => b.name),
+    kinds.map((kind, i) => ({
+      label: kind,
+      values: bars.map((b) => sumMs(allRows(b.c, b.f).filter((r) => branchKind(r) === kind))),
+      color: color(i),
+      stack: "kernel",
+    })),
+    { title: "case and form (mb multi-branch, rp reparameterized)" },
+    { title: "kernel time ms (median per node, summed)" },
+    { stacked: true, horizontal: true },
+  );
+  const byCase = cases.flatMap((c) =>
+    FORMS.map(([f, short]): Cell[] => {
+      const p = c.forms[f].profile!;
+      return [
+        label(c),
+        short,
+        ...kinds.map((k) => ms(sumMs(p.rows.filter((r) => branchKind(r) === k)))),
+        ms(p.totalMs),
+        ms(c.forms[f].latencyMs?.median),
+        p.coverage.toFixed(2),
+        providers(p.rows),
+      ];
+    })
+  );
+  const numbers = table("time-chart", [
+    "case",
+    "form",
+    ...kinds.map((k) => `${k} ms`),
+    "kernel total ms",
+    "measured median ms",
+    "coverage",
+    "providers (nodes)",
+  ], byCase);
+  const byBlock = cases.flatMap((c) =>
+    FORMS.flatMap(([f, short]) =>
+      [...groupBy(allRows(c, f), (r) => String(r.block ?? "-"))].map(([block, rows]): Cell[] => [
+        label(c),
+        short,
+        block,
+        ...kinds.map((k) => ms(sumMs(rows.filter((r) => branchKind(r) === k)))),
+        ms(sumMs(rows)),
+      ])
+    )
+  );
+  return section("time", "Where the time goes", [
+    para(
+      "Kernel times from onnxruntime's profiler (separate runs from the timing), attributed to " +
+        "the branch of the stem each executed node came from; 'kxk+add' is a conv that absorbed " +
+        "the branch sum, 'layout' a layout conversion. Coverage is kernel time over measured " +
+        "time less the binding's overhead (1 is full agreement).",
+    ),
+    chart(ctx, "time", "Kernel time per branch", 90 + 22 * bars.length, config, numbers),
+    cases.length > shown.length
+      ? para(`The chart shows the first ${shown.length} of ${cases.length} profiled cases.`)
+      : "",
+    "<h3>Per block</h3>",
+    table(
+      "time-blocks",
+      ["case", "form", "block", ...kinds.map((k) => `${k} ms`), "total ms"],
+      byBlock,
+    ),
+  ]);
+}
+
+function histogramTable(name: string, audit: Readonly<Record<string, OptimizationAudit>>): string {
+  const levels = OPTIMIZATION_LEVELS.filter((l) => audit[l] !== undefined);
+  const before = audit[levels[0]]?.nodesBefore ?? {};
+  const ops = [
+    ...new Set([before, ...levels.map((l) => audit[l].nodesAfter)].flatMap(Object.keys)),
+  ];
+  const count = (h: Record<string, number>, op: string) => h[op] ?? 0;
+  const total = (h: Record<string, number>) => Object.values(h).reduce((a, b) => a + b, 0);
+  const rows: Cell[][] = ops.map((op) => [
+    op,
+    count(before, op),
+    ...levels.map((l) => count(audit[l].nodesAfter, op)),
+  ]);
+  rows.push(["all nodes", total(before), ...levels.map((l) => total(audit[l].nodesAfter))]);
+  return table(name, ["op type", "graph", ...levels.map((l) => `after ${l}`)], rows);
+}
+
+/** Node histograms before and after onnxruntime's optimizer, per level, for groups of cases. */
+export function optimizerSection(results: Results): string {
+  const audited = results.cases.filter((c) =>
+    c.forms?.multiBranch.optimization && c.forms.reparameterized.optimization
+  );
+  if (audited.length === 0) {
+    return section("optimizer", "What onnxruntime already folds", [para("No optimizer audit.")]);
+  }
+  const groups = groupBy(
+    audited,
+    (c) =>
+      JSON.stringify([c.forms!.multiBranch.optimization, c.forms!.reparameterized.optimization]),
+  );
+  const body = [
+    para(
+      "Op types in each form's graph and in the graph onnxruntime executes after optimizing at " +
+        "each level (saved with optimizedModelFilePath). Cases with identical histograms share a table.",
+    ),
+  ];
+  let i = 0;
+  for (const cases of groups.values()) {
+    const forms = cases[0].forms!;
+    const names = [...new Set(cases.map(groupLabel))].join("; ");
+    body.push(
+      `<h3>${cases.length} case${cases.length === 1 ? "" : "s"}: ${escapeHtml(names)}</h3>`,
+      `<div class="pair">${
+        FORMS.map(([f]) =>
+          `<div><h4>${f === "multiBranch" ? "multi-branch" : "reparameterized"}</h4>${
+            histogramTable(`optimizer-${++i}`, forms[f].optimization!)
+          }</div>`
+        ).join("")
+      }</div>`,
+    );
+  }
+  return section("optimizer", "What onnxruntime already folds", body);
+}

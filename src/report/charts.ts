@@ -1,0 +1,247 @@
+/**
+ * chart.js configurations built as plain data (no functions), serialized into the report and
+ * handed to `new Chart()` by its small inline script. Error bars are a `errorBars` array on a
+ * dataset (`[low, high]` per point, or null), drawn by the report's own chart.js plugin.
+ *
+ * @module
+ */
+
+/** A point of a line or scatter chart. */
+export interface XY {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** One chart.js dataset: a label, its data, and style properties. */
+export interface Dataset {
+  readonly label: string;
+  readonly data: ReadonlyArray<number | XY | readonly [number, number] | null>;
+  /** `[low, high]` per data point (null for none), drawn as a bar with caps. */
+  readonly errorBars?: ReadonlyArray<readonly [number, number] | null>;
+  readonly [style: string]: unknown;
+}
+
+/** A chart.js configuration that JSON can carry. */
+export interface ChartConfig {
+  readonly type: "line" | "bar" | "scatter";
+  readonly data: { readonly labels?: readonly string[]; readonly datasets: readonly Dataset[] };
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** A chart of the report: its canvas id, heading, height in CSS pixels and configuration. */
+export interface ChartSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly height: number;
+  readonly config: ChartConfig;
+}
+
+/** Okabe-Ito colours (distinguishable with colour-blindness), black last. */
+export const PALETTE = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#CC79A7",
+  "#56B4E9",
+  "#D55E00",
+  "#F0E442",
+  "#000000",
+] as const;
+
+/** Colours of the two forms: multi-branch vermillion, reparameterized blue. */
+export const FORM_COLORS = { multiBranch: "#D55E00", reparameterized: "#0072B2" } as const;
+
+/** The colour of series `i`, cycling through {@linkcode PALETTE}. */
+export function color(i: number): string {
+  return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length];
+}
+
+/**
+ * Picks a logarithmic axis when every value is positive and they span at least `ratio` (max over
+ * min), else a linear one.
+ *
+ * @example
+ * ```ts
+ * import { axisType } from "./charts.ts";
+ * if (axisType([0.05, 0.4, 2]) !== "logarithmic" || axisType([1, 2]) !== "linear") throw new Error();
+ * ```
+ */
+export function axisType(values: readonly number[], ratio = 10): "linear" | "logarithmic" {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0 || finite.some((v) => v <= 0)) return "linear";
+  return Math.max(...finite) / Math.min(...finite) >= ratio ? "logarithmic" : "linear";
+}
+
+/** Axis options of one scale. */
+export interface AxisOptions {
+  readonly title: string;
+  readonly type?: "linear" | "logarithmic" | "category";
+  readonly stacked?: boolean;
+  readonly beginAtZero?: boolean;
+}
+
+function scale(axis: AxisOptions): Record<string, unknown> {
+  return {
+    type: axis.type ?? "linear",
+    title: { display: true, text: axis.title },
+    ...(axis.stacked ? { stacked: true } : {}),
+    ...(axis.beginAtZero ? { beginAtZero: true } : {}),
+    ticks: { autoSkip: true, maxRotation: 0, autoSkipPadding: 8 },
+  };
+}
+
+/** Options shared by every chart: no animation (stable screenshots and printing), legend below. */
+export function baseOptions(x: AxisOptions, y: AxisOptions): Record<string, unknown> {
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    plugins: { legend: { position: "bottom", labels: { boxWidth: 14 } } },
+    scales: { x: scale(x), y: scale(y) },
+  };
+}
+
+/** A series of a line chart: points with optional error bars. */
+export interface LineSeries {
+  readonly label: string;
+  readonly points: ReadonlyArray<XY & { readonly low?: number; readonly high?: number }>;
+  readonly color: string;
+  readonly dashed?: boolean;
+}
+
+/** A line chart over numeric x with error bars where points carry `low` and `high`. */
+export function lineChart(
+  series: readonly LineSeries[],
+  x: AxisOptions,
+  y: AxisOptions,
+): ChartConfig {
+  return {
+    type: "line",
+    data: {
+      datasets: series.map((s) => ({
+        label: s.label,
+        data: s.points.map((p) => ({ x: p.x, y: p.y })),
+        errorBars: s.points.map((p) =>
+          p.low !== undefined && p.high !== undefined ? [p.low, p.high] as const : null
+        ),
+        borderColor: s.color,
+        backgroundColor: s.color,
+        borderDash: s.dashed ? [6, 4] : [],
+        pointRadius: 3,
+        borderWidth: 2,
+      })),
+    },
+    options: baseOptions(x, y),
+  };
+}
+
+/** A bar series: one value per category, with optional error bars. */
+export interface BarSeries {
+  readonly label: string;
+  readonly values: ReadonlyArray<number | readonly [number, number] | null>;
+  readonly color: string;
+  readonly errorBars?: ReadonlyArray<readonly [number, number] | null>;
+  /** Bars of the same stack id are stacked (with `stacked` axes). */
+  readonly stack?: string;
+}
+
+/** Options of {@linkcode barChart}. */
+export interface BarChartOptions {
+  /** Bars run along y (categories on the y axis). @default false */
+  readonly horizontal?: boolean;
+  /** Stack the series. @default false */
+  readonly stacked?: boolean;
+}
+
+/**
+ * A bar chart over categories. With `horizontal`, the value axis is x; floating bars are
+ * `[start, end]` values.
+ */
+export function barChart(
+  labels: readonly string[],
+  series: readonly BarSeries[],
+  category: AxisOptions,
+  value: AxisOptions,
+  options: BarChartOptions = {},
+): ChartConfig {
+  const cat = { ...category, type: "category" as const, stacked: options.stacked };
+  const val = { ...value, stacked: options.stacked };
+  const base = options.horizontal ? baseOptions(val, cat) : baseOptions(cat, val);
+  return {
+    type: "bar",
+    data: {
+      labels,
+      datasets: series.map((s) => ({
+        label: s.label,
+        data: s.values,
+        ...(s.errorBars ? { errorBars: s.errorBars } : {}),
+        ...(s.stack ? { stack: s.stack } : {}),
+        backgroundColor: s.color,
+        borderColor: s.color,
+        borderWidth: 1,
+      })),
+    },
+    options: options.horizontal ? { ...base, indexAxis: "y" } : base,
+  };
+}
+
+/** Scatter points of one group on a roofline chart. */
+export interface RooflineGroup {
+  readonly label: string;
+  readonly points: readonly XY[];
+  readonly color: string;
+  readonly pointStyle?: string;
+}
+
+/** Measured roofs of one provider, as plotted. */
+export interface RoofLine {
+  readonly label: string;
+  readonly peakGflops: number;
+  readonly bandwidthGBs: number;
+}
+
+/**
+ * A log-log roofline: each roof is min(peak, bandwidth * intensity) drawn across the intensity
+ * range of the points (one decade either side), then one scatter dataset per group.
+ */
+export function rooflineChart(
+  roofs: readonly RoofLine[],
+  groups: readonly RooflineGroup[],
+): ChartConfig {
+  const xs = groups.flatMap((g) => g.points.map((p) => p.x)).filter((x) => x > 0);
+  const ridges = roofs.map((r) => r.peakGflops / r.bandwidthGBs);
+  const lo = Math.min(...xs, ...ridges) / 10;
+  const hi = Math.max(...xs, ...ridges) * 10;
+  const roofData = (r: RoofLine) =>
+    [lo, r.peakGflops / r.bandwidthGBs, hi].map((x) => ({
+      x,
+      y: Math.min(r.peakGflops, r.bandwidthGBs * x),
+    }));
+  const roofSets: Dataset[] = roofs.map((r, i) => ({
+    label: r.label,
+    data: roofData(r),
+    type: "line",
+    showLine: true,
+    borderColor: color(7 - i),
+    backgroundColor: color(7 - i),
+    borderWidth: 2,
+    pointRadius: 0,
+    borderDash: i === 0 ? [] : [4, 3],
+  }));
+  const pointSets: Dataset[] = groups.map((g) => ({
+    label: g.label,
+    data: g.points,
+    borderColor: g.color,
+    backgroundColor: g.color,
+    pointStyle: g.pointStyle ?? "circle",
+    pointRadius: 5,
+  }));
+  return {
+    type: "scatter",
+    data: { datasets: [...roofSets, ...pointSets] },
+    options: baseOptions(
+      { title: "arithmetic intensity (FLOP/byte, cache-aware bytes)", type: "logarithmic" },
+      { title: "GFLOP/s", type: "logarithmic" },
+    ),
+  };
+}

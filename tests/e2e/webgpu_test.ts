@@ -1,0 +1,71 @@
+/**
+ * WebGPU end to end through the CLI. On a machine without a GPU this runs on SwiftShader, the
+ * software Vulkan that Debian's chromium ships (exact but slow: correctness only, never speed).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { parseResults } from "../../src/results/io.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+const hasSwiftShader = existsSync(SWIFTSHADER_ICD);
+const inCi = Deno.env.get("CI") === "true";
+
+Deno.test({
+  name: "bench runs a webgpu scenario end to end; cuda cases are skipped with the reason",
+  // CI installs chromium, so there this test must run; elsewhere it needs chromium too
+  ignore: !hasSwiftShader && !inCi,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    const env: Record<string, string> = {
+      XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp",
+    };
+    if (!Deno.env.get("VK_ICD_FILENAMES")) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    const ran = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        join(ROOT, "src/cli.ts"),
+        "bench",
+        "--scenario",
+        join(ROOT, "tests/testdata/scenarios/webgpu_tiny.json"),
+        "--out",
+        out,
+      ],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(ran.stderr);
+    assert.equal(ran.code, 0, stderr);
+    const results = parseResults(await Deno.readTextFile(join(out, "results.json")), "results");
+    assert.ok(results.context.gpuAdapter, "the adapter is recorded");
+    const webgpu = results.cases.filter((c) => c.config.device === "webgpu");
+    const cuda = results.cases.filter((c) => c.config.device === "cuda");
+    assert.equal(webgpu.length, 2);
+    assert.equal(cuda.length, 2);
+    for (const c of cuda) {
+      assert.equal(c.state, "skipped");
+      assert.ok(c.state === "skipped" && /ONNXRUNTIME_NODE_INSTALL=cuda12/.test(c.reason));
+    }
+    for (const c of webgpu) {
+      assert.equal(c.state, "completed", c.state === "errored" ? c.error : "");
+      if (c.state !== "completed") continue;
+      // 1e-4: the bound between forms; fp32 rounding alone gives about 1e-6 here
+      assert.ok(c.equivalence.maxAbsError <= 1e-4, String(c.equivalence.maxAbsError));
+      // 1e-3: the bound between providers (different kernels, same fp32 math)
+      assert.ok(c.equivalence.crossProvider!.maxAbsError <= 1e-3);
+      assert.equal(c.provider.name, "webgpu");
+      assert.match(c.provider.latencyIncludes, /upload/);
+      for (const form of [c.forms.multiBranch, c.forms.reparameterized]) {
+        assert.ok(form.latencyMs!.firstRunMs > 0);
+        const rows = form.profile!.rows;
+        const offGpu = rows.filter((r) => r.provider !== "WebGpuExecutionProvider");
+        // every node runs on WebGPU, or is listed as a fallback
+        assert.deepEqual(offGpu.map((r) => r.node).sort(), [...form.profile!.fallbackNodes].sort());
+        for (const r of rows) assert.ok(r.block !== null && r.branch !== null, r.node);
+      }
+    }
+  },
+});
