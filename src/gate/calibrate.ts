@@ -10,7 +10,12 @@ import type { CompletedCase, Results } from "../results/schema.ts";
 import { compareMedians } from "../stats/compare.ts";
 import { median, sortSamples } from "../stats/summarize.ts";
 import { DEFAULT_SEED } from "../stats/random.ts";
-import { DEFAULT_THRESHOLD, type GateOptions, gateResults } from "./gate.ts";
+import {
+  DEFAULT_THRESHOLD,
+  DEFAULT_TIME_THRESHOLD,
+  type GateOptions,
+  gateResults,
+} from "./gate.ts";
 import type { FormName, Verdict } from "./verdict.ts";
 
 /** Noise of one case over the A/A runs. */
@@ -73,7 +78,10 @@ function pairwise(id: string, runs: readonly CompletedCase[], seed: number) {
   for (const form of FORMS) {
     const samples = runs.map((r) => r.forms[form].latencyMs!.samplesMs);
     const medians = samples.map((s) => median(sortSamples(s)));
-    const [fast, slow] = [medians.indexOf(Math.min(...medians)), medians.indexOf(Math.max(...medians))];
+    const [fast, slow] = [
+      medians.indexOf(Math.min(...medians)),
+      medians.indexOf(Math.max(...medians)),
+    ];
     if (fast === slow) continue;
     timeSpread = Math.max(timeSpread, medians[slow] / medians[fast] - 1);
     const { ci95 } = compareMedians(samples[slow], samples[fast], { seed });
@@ -83,7 +91,9 @@ function pairwise(id: string, runs: readonly CompletedCase[], seed: number) {
   let speedupThresholdNeeded = 0;
   runs.forEach((a, i) =>
     ratios.forEach((b, j) => {
-      if (i !== j) speedupThresholdNeeded = Math.max(speedupThresholdNeeded, 1 - a.speedup.ci95[1] / b);
+      if (i !== j) {
+        speedupThresholdNeeded = Math.max(speedupThresholdNeeded, 1 - a.speedup.ci95[1] / b);
+      }
     })
   );
   return {
@@ -107,10 +117,12 @@ function pairwise(id: string, runs: readonly CompletedCase[], seed: number) {
  */
 export function calibrate(runs: readonly Results[], options: GateOptions = {}): Calibration {
   if (runs.length < 2) {
-    throw new RangeError(`Cannot calibrate as at least 2 runs are needed: current value is ${runs.length}`);
+    throw new RangeError(
+      `Cannot calibrate as at least 2 runs are needed: current value is ${runs.length}`,
+    );
   }
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-  const timeThreshold = options.timeThreshold ?? threshold;
+  const timeThreshold = options.timeThreshold ?? options.threshold ?? DEFAULT_TIME_THRESHOLD;
   const gateOptions = { ...options, threshold, timeThreshold };
   const verdicts = runs.slice(1).map((r) => gateResults(runs[0], r, gateOptions));
   const ids = [...new Set(runs.flatMap((r) => r.cases.map((c) => c.id)))];
@@ -202,9 +214,8 @@ export function formatCalibration(c: Calibration): string {
     (alarmed > 0 ? " (too tight for this machine)." : "."),
     `Over every pair (any run as the baseline), thresholds that would not have alarmed: time > ` +
     `${pct(c.timeThresholdNeeded)}, speedup > ${pct(c.speedupThresholdNeeded)}.`,
-    `Suggested (x1.25, rounded up to 5%): --time-threshold ${
-      +(c.suggested.timeThreshold * 100).toFixed(1)
-    } --threshold ${+(c.suggested.threshold * 100).toFixed(1)}`,
+    `Suggested (x1.25, rounded up to 5%): --time-threshold ${+(c.suggested.timeThreshold * 100)
+      .toFixed(1)} --threshold ${+(c.suggested.threshold * 100).toFixed(1)}`,
     ...c.hardFailures.map((f) => `hard check failed (not noise, a bug): ${f}`),
   ].join("\n");
 }

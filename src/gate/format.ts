@@ -99,7 +99,10 @@ function headline(v: Verdict): string {
     : v.outcome === "regressed"
     ? `REGRESSED (${v.tally.fail} check(s) failed in ${failedCases} of ${v.cases.length} case(s))`
     : "CANNOT COMPARE";
-  return `RepStem gate: ${what}; threshold ${+(v.threshold * 100).toFixed(1)}%`;
+  const pct = (x: number) => `${+(x * 100).toFixed(1)}%`;
+  return `RepStem gate: ${what}; thresholds: time ${pct(v.timeThreshold)}, speedup ${
+    pct(v.threshold)
+  }`;
 }
 
 function runLine(info: RunInfo, path: string | undefined): string {

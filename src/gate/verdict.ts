@@ -108,8 +108,10 @@ export interface Verdict {
   readonly outcome: "pass" | "regressed" | "incomparable";
   /** Why the runs are incomparable; empty otherwise. */
   readonly problems: readonly string[];
-  /** Allowed relative change of time and speedup, as a fraction (0.2 = 20%). */
+  /** Allowed relative loss of the within-run speedup, as a fraction (0.2 = 20%). */
   readonly threshold: number;
+  /** Allowed relative slowdown of a form's median between the runs, as a fraction. */
+  readonly timeThreshold: number;
   readonly baseline: RunInfo;
   readonly current: RunInfo;
   /** Context differences, blocking ones first, and whether they were allowed. */

@@ -28,7 +28,14 @@ export type Cell = string | number | Html;
 function cell(c: Cell, tag: "td" | "th"): string {
   const num = typeof c === "number" || (typeof c === "string" && /^[-+]?[\d.,]+[x%kMG]?$/.test(c));
   const text = c instanceof Html ? c.value : escapeHtml(c);
-  return `<${tag}${num && tag === "td" ? ' class="num"' : ""}>${text}</${tag}>`;
+  const cls = tag === "th"
+    ? ""
+    : num
+    ? "num"
+    : typeof c === "string" && c.length > 60
+    ? "long"
+    : "";
+  return `<${tag}${cls ? ` class="${cls}"` : ""}>${text}</${tag}>`;
 }
 
 /**
@@ -80,13 +87,13 @@ export function num(n: number | undefined): string {
   for (const [suffix, size] of units) {
     if (Math.abs(n) >= size) return `${(n / size).toPrecision(3)}${suffix}`;
   }
-  return Math.abs(n) >= 100 || n === 0 ? n.toFixed(0) : n.toPrecision(3);
+  return Math.abs(n) >= 100 || Number.isInteger(n) ? n.toFixed(0) : n.toPrecision(3);
 }
 
 /** Milliseconds with three significant digits. */
 export function ms(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return "-";
-  return n >= 100 ? n.toFixed(0) : n.toPrecision(3);
+  return n >= 100 || n === 0 ? n.toFixed(0) : n.toPrecision(3);
 }
 
 /** A ratio as `1.16x`. */

@@ -5,7 +5,15 @@
  * @module
  */
 import type { CaseResult, CompletedCase, Results } from "../results/schema.ts";
-import { axisType, barChart, color, FORM_COLORS, lineChart, type LineSeries } from "./charts.ts";
+import {
+  axisType,
+  barChart,
+  color,
+  FORM_COLORS,
+  lineChart,
+  type LineSeries,
+  paddedRange,
+} from "./charts.ts";
 import {
   type Cell,
   chart,
@@ -113,7 +121,7 @@ function caseSpeedups(ctx: RenderContext, results: Results): string {
       color: FORM_COLORS.reparameterized,
     }],
     { title: "case" },
-    { title: "speedup (x)" },
+    { title: "speedup (x)", ...paddedRange([1, ...done.flatMap((c) => c.speedup.ci95)]) },
     { horizontal: true },
   );
   const rows = done.map((c) => {
@@ -198,7 +206,7 @@ function resolutionGroup(
     ];
   });
   const speedSeries: LineSeries[] = widths.map((w, i) => ({
-    label: `w${w} speedup (ci95 bars)`,
+    label: `w${w}`,
     color: color(i),
     points: sorted.filter((c) => c.config.width === w).map((c) => ({
       x: c.config.resolution,
@@ -208,7 +216,7 @@ function resolutionGroup(
     })),
   }));
   const speedup = lineChart(speedSeries, { title: "resolution (px)", type: axisType(xs) }, {
-    title: "speedup (x), multi-branch / reparameterized",
+    title: "speedup (x, ci95 bars)",
   });
   const speedRows = sorted.map((c) => [
     c.config.width,

@@ -25,7 +25,8 @@ h4 { font-size: 14px; margin: 8px 0 4px; }
 table { border-collapse: collapse; font-size: 12.5px; }
 th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); font-weight: 600; }
-td { overflow-wrap: anywhere; max-width: 70ch; }
+td { overflow-wrap: break-word; }
+td.long { overflow-wrap: anywhere; min-width: 30ch; max-width: 80ch; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #fbfbfc; }
 .worse { color: var(--worse); }
@@ -45,7 +46,6 @@ figcaption { margin-top: 6px; }
   .table-wrap { overflow: visible; }
   .pair { display: block; }
   table { font-size: 10px; }
-  td { max-width: none; }
   a { color: inherit; text-decoration: none; }
 }
 `;
@@ -70,7 +70,11 @@ export const CLIENT_SCRIPT = `
         if (!ds.errorBars || !chart.isDatasetVisible(i)) return;
         var meta = chart.getDatasetMeta(i);
         var scale = chart.scales[horizontal ? meta.xAxisID : meta.yAxisID];
+        var area = chart.chartArea;
         ctx.save();
+        ctx.beginPath();
+        ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+        ctx.clip();
         ctx.strokeStyle = "#222";
         ctx.lineWidth = 1.25;
         meta.data.forEach(function (el, j) {

@@ -68,7 +68,7 @@ export function timeSection(ctx: RenderContext, results: Results): string {
       color: color(i),
       stack: "kernel",
     })),
-    { title: "case and form (mb multi-branch, rp reparameterized)" },
+    { title: "case, form" },
     { title: "kernel time ms (median per node, summed)" },
     { stacked: true, horizontal: true },
   );
@@ -109,7 +109,8 @@ export function timeSection(ctx: RenderContext, results: Results): string {
   return section("time", "Where the time goes", [
     para(
       "Kernel times from onnxruntime's profiler (separate runs from the timing), attributed to " +
-        "the branch of the stem each executed node came from; 'kxk+add' is a conv that absorbed " +
+        "the branch of the stem each executed node came from (mb multi-branch, rp reparameterized); " +
+        "'kxk+add' is a conv that absorbed " +
         "the branch sum, 'layout' a layout conversion. Coverage is kernel time over measured " +
         "time less the binding's overhead (1 is full agreement).",
     ),

@@ -77,17 +77,62 @@ export interface AxisOptions {
   readonly title: string;
   readonly type?: "linear" | "logarithmic" | "category";
   readonly stacked?: boolean;
-  readonly beginAtZero?: boolean;
+  /** Axis bounds; left out, chart.js fits the data (bar value axes start at zero). */
+  readonly min?: number;
+  readonly max?: number;
+  /** The axis grows to include these values at least. */
+  readonly suggestedMin?: number;
+  readonly suggestedMax?: number;
 }
 
 function scale(axis: AxisOptions): Record<string, unknown> {
+  const type = axis.type ?? "linear";
+  const bounds = Object.fromEntries(
+    (["min", "max", "suggestedMin", "suggestedMax"] as const)
+      .filter((k) => axis[k] !== undefined && Number.isFinite(axis[k]))
+      .map((k) => [k, axis[k]]),
+  );
   return {
-    type: axis.type ?? "linear",
+    type,
     title: { display: true, text: axis.title },
     ...(axis.stacked ? { stacked: true } : {}),
-    ...(axis.beginAtZero ? { beginAtZero: true } : {}),
-    ticks: { autoSkip: true, maxRotation: 0, autoSkipPadding: 8 },
+    ...bounds,
+    // Bars start at zero unless bounds say otherwise (floating speedup bars start at 1).
+    ...(axis.min !== undefined || axis.suggestedMin !== undefined ? { beginAtZero: false } : {}),
+    ticks: type === "category"
+      // Every category label shown: charts size themselves so that they fit.
+      ? { autoSkip: false }
+      // Compact numbers (2M, 300k, 0.05): short labels that do not collide on log axes.
+      : {
+        maxRotation: 0,
+        autoSkipPadding: 10,
+        format: { notation: "compact", maximumFractionDigits: 3 },
+      },
   };
+}
+
+/**
+ * Suggested bounds of a linear axis that show every value with 5% of the span to spare on both
+ * sides (chart.js rounds them out to its ticks).
+ *
+ * @example
+ * ```ts
+ * import { paddedRange } from "./charts.ts";
+ * const r = paddedRange([1, 1.2]);
+ * if (Math.abs(r.suggestedMin - 0.99) > 1e-9 || Math.abs(r.suggestedMax - 1.21) > 1e-9) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function paddedRange(
+  values: readonly number[],
+): { suggestedMin: number; suggestedMax: number } {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return { suggestedMin: 0, suggestedMax: 1 };
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+  return { suggestedMin: lo - pad, suggestedMax: hi + pad };
 }
 
 /** Options shared by every chart: no animation (stable screenshots and printing), legend below. */
@@ -109,12 +154,17 @@ export interface LineSeries {
   readonly dashed?: boolean;
 }
 
-/** A line chart over numeric x with error bars where points carry `low` and `high`. */
+/**
+ * A line chart over numeric x with error bars where points carry `low` and `high`; the y axis
+ * grows to include every error bar.
+ */
 export function lineChart(
   series: readonly LineSeries[],
   x: AxisOptions,
   y: AxisOptions,
 ): ChartConfig {
+  const ends = series.flatMap((s) => s.points.flatMap((p) => [p.low ?? p.y, p.high ?? p.y, p.y]));
+  const yAxis = { suggestedMin: Math.min(...ends), suggestedMax: Math.max(...ends), ...y };
   return {
     type: "line",
     data: {
@@ -131,7 +181,7 @@ export function lineChart(
         borderWidth: 2,
       })),
     },
-    options: baseOptions(x, y),
+    options: baseOptions(x, yAxis),
   };
 }
 
@@ -236,12 +286,16 @@ export function rooflineChart(
     pointStyle: g.pointStyle ?? "circle",
     pointRadius: 5,
   }));
+  const options = baseOptions(
+    { title: "arithmetic intensity (FLOP/byte, cache-aware bytes)", type: "logarithmic" },
+    { title: "GFLOP/s", type: "logarithmic" },
+  );
   return {
     type: "scatter",
     data: { datasets: [...roofSets, ...pointSets] },
-    options: baseOptions(
-      { title: "arithmetic intensity (FLOP/byte, cache-aware bytes)", type: "logarithmic" },
-      { title: "GFLOP/s", type: "logarithmic" },
-    ),
+    options: {
+      ...options,
+      plugins: { legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 10 } } },
+    },
   };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CaseResult, CompletedCase, Results } from "../results/schema.ts";
-import { barChart, color } from "./charts.ts";
+import { barChart, color, paddedRange } from "./charts.ts";
 import {
   type Cell,
   chart,
@@ -187,7 +187,13 @@ function comparisonBody(ctx: RenderContext, before: Run, after: Run): string[] {
         color: color(i === 0 ? 7 : 0),
       })),
       { title: "case" },
-      { title: "speedup (x)" },
+      {
+        title: "speedup (x)",
+        ...paddedRange([
+          1,
+          ...cmp.deltas.flatMap((d) => [...d.before.speedup.ci95, ...d.after.speedup.ci95]),
+        ]),
+      },
       { horizontal: true },
     );
     const rows = cmp.deltas.map((d) => [

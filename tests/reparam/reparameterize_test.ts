@@ -4,7 +4,8 @@ import { reparameterizeBlock, sumConvs } from "../../src/reparam/reparameterize.
 import type { BlockSpec } from "../../src/stem/spec.ts";
 import { BN_EPSILON } from "../../src/stem/spec.ts";
 import { type Chw, conv2d, referenceBlock } from "../../src/stem/reference.ts";
-import { createRandom, randomBlockWeights, randomInput } from "../../src/stem/weights.ts";
+import { randomBlockWeights, randomInput } from "../../src/stem/weights.ts";
+import { createRandom } from "../../src/stats/random.ts";
 import { maxAbs, maxAbsDiff } from "../_helpers.ts";
 
 const f32 = (...v: number[]) => new Float32Array(v);

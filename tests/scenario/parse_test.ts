@@ -40,8 +40,10 @@ Deno.test("parseScenario() applies every default to a minimal scenario", () => {
     warmup: { minRuns: 5, maxRuns: 100, stableWithin: 0.1 },
     sampling: { minSamples: 30, minTimeMs: 300, maxTimeMs: 5000 },
     cacheMiB: 32,
-    tolerance: { maxAbsError: 1e-4 },
+    tolerance: { maxAbsError: 1e-4, crossProviderMaxAbsError: 1e-3 },
     profile: true,
+    roofline: true,
+    webgpu: { preferredLayout: "NHWC", validationMode: "disabled", enableGraphCapture: false },
   });
 });
 
@@ -87,7 +89,7 @@ Deno.test("parseScenario() lists the known keys when no key is close", () => {
   );
   assert.match(
     error.message,
-    /'tolerance\.relError' is not a known key \(known keys: maxAbsError\)/,
+    /'tolerance\.relError' is not a known key \(known keys: maxAbsError, crossProviderMaxAbsError\)/,
   );
 });
 

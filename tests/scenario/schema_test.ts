@@ -28,6 +28,7 @@ Deno.test("scenarioJsonSchema() describes every field, with defaults", () => {
     "optimizationLevels",
     "profile",
     "resolutions",
+    "roofline",
     "sampling",
     "scaleBranch",
     "se",
@@ -35,6 +36,7 @@ Deno.test("scenarioJsonSchema() describes every field, with defaults", () => {
     "threads",
     "tolerance",
     "warmup",
+    "webgpu",
     "widths",
   ]);
   for (const [key, field] of Object.entries(properties)) {
