@@ -7,9 +7,12 @@ import type { CaseResult, Results } from "./results/schema.ts";
 
 /** Formats a count with a k/M/G suffix (1,000-based), three significant digits. */
 export function formatCount(n: number): string {
-  const units = [["G", 1e9], ["M", 1e6], ["k", 1e3]] as const;
+  const units = [["P", 1e15], ["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]] as const;
   for (const [suffix, size] of units) {
-    if (Math.abs(n) >= size) return `${(n / size).toPrecision(3)}${suffix}`;
+    if (Math.abs(n) >= size) {
+      const v = n / size;
+      return `${Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)}${suffix}`;
+    }
   }
   return String(n);
 }

@@ -1,13 +1,21 @@
 /**
- * The checks of one case: presence, state, counts, optimizer histograms, equivalence, time and
- * speedup. Private to src/gate; gate.ts documents the rules.
+ * The checks of one case: presence and state here, the deterministic ones from _hard.ts, then
+ * time and speedup. Private to src/gate; gate.ts documents the rules.
  *
  * @module
  */
 import type { CaseResult, CompletedCase, FormResult } from "../results/schema.ts";
 import { compareMedians } from "../stats/compare.ts";
 import { median, sortSamples } from "../stats/summarize.ts";
-import type { Check, FormName, GateName } from "./verdict.ts";
+import {
+  countChecks,
+  equivalenceChecks,
+  FORMS,
+  LABEL,
+  optimizerChecks,
+  signedPct,
+} from "./_hard.ts";
+import type { Check, FormName } from "./verdict.ts";
 
 /** How the gate treats one case. */
 export interface CaseSettings {
@@ -23,144 +31,12 @@ export interface CaseSettings {
   readonly optimizer: boolean;
 }
 
-const FORMS: readonly FormName[] = ["multiBranch", "reparameterized"];
-const LABEL: Record<FormName, string> = { multiBranch: "multi-branch", reparameterized: "reparam" };
-
-/** The deterministic counts of a form that must not change, by metric name. */
-export const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => number]> = [
-  ["params", (f) => f.params],
-  ["buffers", (f) => f.buffers],
-  ["constants", (f) => f.constants],
-  ["macs", (f) => f.macs],
-  ["flops.conv", (f) => f.flops.conv],
-  ["flops.elementwise", (f) => f.flops.elementwise],
-  ["flops.total", (f) => f.flops.total],
-  ["bytes.naive", (f) => f.bytes.naive],
-  ["bytes.minimum", (f) => f.bytes.minimum],
-  ["bytes.cached", (f) => f.bytes.cached],
-];
-
-/** Formats a fraction as a signed percentage, e.g. `+12.3%`. */
-export function signedPct(fraction: number): string {
-  return `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)}%`;
-}
-
 function pct(fraction: number): string {
   return `${+(fraction * 100).toFixed(1)}%`;
 }
 
 function ms(x: number): string {
   return x >= 100 ? x.toFixed(0) : x.toPrecision(3);
-}
-
-function histogramDiffs(
-  base: Readonly<Record<string, number>>,
-  cur: Readonly<Record<string, number>>,
-): Array<[string, number, number]> {
-  const ops = [...new Set([...Object.keys(base), ...Object.keys(cur)])].sort();
-  return ops.flatMap((op) =>
-    (base[op] ?? 0) === (cur[op] ?? 0) ? [] : [[op, base[op] ?? 0, cur[op] ?? 0]]
-  );
-}
-
-function changed(
-  caseId: string,
-  gate: GateName,
-  form: FormName,
-  metric: string,
-  b: number,
-  c: number,
-): Check {
-  const change = b === 0 ? "" : ` (${signedPct(c / b - 1)})`;
-  return {
-    caseId,
-    gate,
-    form,
-    metric,
-    status: "fail",
-    baseline: b,
-    current: c,
-    message: `${LABEL[form]} ${metric} changed from ${b} to ${c}${change}`,
-  };
-}
-
-function countChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
-  if (!b.forms || !c.forms) {
-    const which = b.forms ? "current" : "baseline";
-    return [{
-      caseId: id,
-      gate: "counts",
-      metric: "all",
-      status: "skip",
-      message: `no counts in the ${which} run`,
-    }];
-  }
-  const fails = FORMS.flatMap((form) => {
-    const [fb, fc] = [b.forms![form], c.forms![form]];
-    return [
-      ...COUNT_METRICS.flatMap(([metric, read]) =>
-        read(fb) === read(fc) ? [] : [changed(id, "counts", form, metric, read(fb), read(fc))]
-      ),
-      ...histogramDiffs(fb.nodes, fc.nodes).map(([op, x, y]) =>
-        changed(id, "counts", form, `nodes.${op}`, x, y)
-      ),
-    ];
-  });
-  return fails.length > 0 ? fails : [{
-    caseId: id,
-    gate: "counts",
-    metric: "all",
-    status: "pass",
-    message:
-      `${COUNT_METRICS.length} counts and the node histogram of both forms equal the baseline`,
-  }];
-}
-
-function optimizerChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
-  const fails: Check[] = [];
-  let compared = 0;
-  for (const form of FORMS) {
-    const [ob, oc] = [b.forms?.[form].optimization, c.forms?.[form].optimization];
-    if (!ob || !oc) continue;
-    for (const level of [...new Set([...Object.keys(ob), ...Object.keys(oc)])].sort()) {
-      const [hb, hc] = [ob[level]?.nodesAfter, oc[level]?.nodesAfter];
-      if (!hb || !hc) continue;
-      compared++;
-      for (const [op, x, y] of histogramDiffs(hb, hc)) {
-        fails.push(changed(id, "optimizer", form, `${level}.${op}`, x, y));
-      }
-    }
-  }
-  if (compared === 0) return [];
-  return fails.length > 0 ? fails : [{
-    caseId: id,
-    gate: "optimizer",
-    metric: "all",
-    status: "pass",
-    message: `onnxruntime's node histograms at ${compared / 2} level(s) equal the baseline`,
-  }];
-}
-
-function equivalenceCheck(id: string, b: CaseResult | undefined, c: CompletedCase): Check {
-  const err = c.equivalence.maxAbsError as number | null; // NaN is written as null
-  const tol = c.equivalence.tolerance;
-  const ok = typeof err === "number" && err <= tol;
-  const before = b?.state === "completed" ? b.equivalence.maxAbsError : undefined;
-  const was = typeof before === "number" ? ` (baseline ${before.toExponential(1)})` : "";
-  const shown = typeof err === "number" ? err.toExponential(1) : "NaN";
-  return {
-    caseId: id,
-    gate: "equivalence",
-    metric: "maxAbsError",
-    status: ok ? "pass" : "fail",
-    ...(before !== undefined ? { baseline: before } : {}),
-    current: err,
-    limit: tol,
-    message: ok
-      ? `max abs error ${shown} within tolerance ${tol.toExponential(0)}${was}`
-      : `max abs error ${shown} exceeds tolerance ${tol.toExponential(0)}${was}: ` +
-        "the reparameterized form no longer computes the multi-branch function",
-  };
 }
 
 function timeCheck(
@@ -285,7 +161,7 @@ export function checkCase(
     checks.push(...countChecks(id, b, c));
     if (s.optimizer) checks.push(...optimizerChecks(id, b, c));
   }
-  if (c.state === "completed") checks.push(equivalenceCheck(id, b, c));
+  if (c.state === "completed") checks.push(...equivalenceChecks(id, b, c));
   if (b?.state !== "completed" || c.state !== "completed") return checks;
   if (s.time.run) {
     for (const form of FORMS) checks.push(timeCheck(id, form, b.forms[form], c.forms[form], s));

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { CaseConfig } from "../scenario/expand.ts";
-import type { Context } from "../results/schema.ts";
+import type { CaseResult, Context } from "../results/schema.ts";
 
 /** One field that differs between the baseline's and the current run's context. */
 export interface ContextDifference {
@@ -23,6 +22,7 @@ const BLOCKING: ReadonlyArray<readonly [string, (c: Context) => unknown]> = [
   ["arch", (c) => c.arch],
   ["cpu.model", (c) => c.cpu?.model],
   ["cpu.cores", (c) => c.cpu?.cores],
+  ["gpuAdapter", (c) => c.gpuAdapter],
 ];
 
 // Fields that may shift times a little or explain a count change, reported but not blocking.
@@ -59,19 +59,29 @@ export function compareContexts(baseline: Context, current: Context): ContextDif
 }
 
 /**
- * Lists the config fields of one case that differ between the runs (device, threads, ...).
- * Any such difference blocks absolute-time comparison of that case.
+ * Lists what differs in how one case ran: its config fields (device, threads, ...) and, when
+ * both completed, its provider's name and options. Any such difference blocks absolute-time
+ * comparison of that case.
  *
- * @param baseline The case's config in the baseline.
- * @param current The case's config in the current run.
- * @returns One blocking difference per field, named `config.<field>`.
+ * @param baseline The case in the baseline.
+ * @param current The case in the current run.
+ * @returns One blocking difference per field, named `config.<field>` or `provider.<field>`.
  */
-export function compareConfigs(baseline: CaseConfig, current: CaseConfig): ContextDifference[] {
-  const keys = [...new Set([...Object.keys(baseline), ...Object.keys(current)])].sort();
-  const b = baseline as unknown as Record<string, unknown>;
-  const c = current as unknown as Record<string, unknown>;
-  return keys.flatMap((key) => {
-    const [vb, vc] = [show(b[key]), show(c[key])];
-    return vb === vc ? [] : [{ field: `config.${key}`, baseline: vb, current: vc, blocking: true }];
+export function compareCaseContexts(
+  baseline: CaseResult,
+  current: CaseResult,
+): ContextDifference[] {
+  const both = baseline.state === "completed" && current.state === "completed";
+  const fields = (c: CaseResult): Record<string, unknown> => ({
+    ...Object.fromEntries(Object.entries(c.config).map(([k, v]) => [`config.${k}`, v])),
+    ...(both && c.state === "completed"
+      ? { "provider.name": c.provider?.name, "provider.options": c.provider?.options }
+      : {}),
+  });
+  const [b, c] = [fields(baseline), fields(current)];
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(c)])].sort();
+  return keys.flatMap((field) => {
+    const [vb, vc] = [show(b[field]), show(c[field])];
+    return vb === vc ? [] : [{ field, baseline: vb, current: vc, blocking: true }];
   });
 }

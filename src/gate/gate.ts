@@ -27,7 +27,7 @@
 import type { CaseResult, Context, Results } from "../results/schema.ts";
 import { DEFAULT_SEED } from "../stats/random.ts";
 import { checkCase } from "./_checks.ts";
-import { compareConfigs, compareContexts } from "./_context.ts";
+import { compareCaseContexts, compareContexts } from "./_context.ts";
 import { checkResultsShape } from "./_validate.ts";
 import type { CaseVerdict, Check, CheckStatus, GateRun, RunInfo, Verdict } from "./verdict.ts";
 
@@ -61,8 +61,8 @@ export interface GateOptions {
    */
   readonly timeThreshold?: number;
   /**
-   * Gate runs whose contexts differ (ORT version, CPU model or cores, arch, or a case's device or
-   * threads): the absolute-time gate is skipped and the others run. Without it such runs are
+   * Gate runs whose contexts differ (ORT version, CPU model or cores, arch, GPU adapter, or a
+   * case's config, provider or provider options): the absolute-time gate is skipped and the others run. Without it such runs are
    * `incomparable`.
    * @default {false}
    */
@@ -160,7 +160,7 @@ export function gateResults(
     );
   }
   const caseBlocking = common.flatMap((id) =>
-    compareConfigs(base.get(id)!.config, cur.get(id)!.config).map((d) => ({ id, ...d }))
+    compareCaseContexts(base.get(id)!, cur.get(id)!).map((d) => ({ id, ...d }))
   );
   if ((globalBlocking.length > 0 || caseBlocking.length > 0) && !allow) {
     const shown = [...globalBlocking, ...caseBlocking].slice(0, 4)
@@ -182,7 +182,7 @@ export function gateResults(
     const configDiffs = caseBlocking.filter((d) => d.id === id);
     const time = !timeRuns ? { run: false } : configDiffs.length === 0 ? { run: true } : {
       run: false,
-      reason: `not compared: the case's config differs (${
+      reason: `not compared: how the case ran differs (${
         configDiffs.map((d) => `${d.field} ${d.baseline} -> ${d.current}`).join(", ")
       })`,
     };

@@ -111,10 +111,11 @@ function macsChart(
     values: stems.map((s) => s.forms[key].macs),
     color: FORM_COLORS[key],
   }));
+  // Horizontal bars: one row per stem keeps every label readable however many stems there are.
   const config = barChart(stems.map(label), series, { title: "stem" }, {
     title: "conv MACs",
     type: axisType(series.flatMap((s) => s.values as number[])),
-  });
+  }, { horizontal: true });
   const rows = stems.map((s) => [
     label(s),
     num(s.forms.multiBranch.params),
@@ -127,7 +128,8 @@ function macsChart(
     ["stem", "params mb", "params rp", "MACs mb", "MACs rp"],
     rows,
   );
-  return chart(ctx, "macs", "Parameters and conv MACs per stem", 300, config, numbers);
+  const height = Math.max(300, 90 + 30 * stems.length);
+  return chart(ctx, "macs", "Parameters and conv MACs per stem", height, config, numbers);
 }
 
 /** Parameters, MACs and the three memory-traffic estimates per form and block, per stem. */

@@ -37,6 +37,7 @@ figure.chart h3 { margin-top: 6px; }
 figcaption { margin-top: 6px; }
 .pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 8px 28px; }
 .pair > * { min-width: 0; }
+.stack { display: flex; flex-wrap: wrap; gap: 0 28px; }
 #no-charts { display: none; color: var(--worse); }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }

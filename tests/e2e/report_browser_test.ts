@@ -1,0 +1,128 @@
+/**
+ * Opens a report rendered from the fixture results in headless Chromium (Debian's, never a
+ * download) and checks what a reader sees: charts drawn, tables filled, nothing fetched, no
+ * errors, the hostile scenario name shown as text. Saves a full-page screenshot for CI.
+ * Without /usr/bin/chromium the test is ignored locally and fails in CI (CI=true).
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import puppeteer from "puppeteer-core";
+import { writeReport } from "../../src/report/command.ts";
+import { fixturePath, readFixture } from "../report/_fixtures.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = "reports/artifacts";
+const hasChromium = existsSync(CHROMIUM);
+const inCi = Deno.env.get("CI") === "true";
+
+interface CanvasInfo {
+  id: string;
+  expected: number;
+  datasets: number;
+  painted: number;
+}
+
+/** Runs in the page (a string: this file is type-checked without the DOM library). */
+const CANVAS_PROBE = `[...document.querySelectorAll("canvas")].map((c) => {
+  const { data } = c.getContext("2d").getImageData(0, 0, c.width, c.height);
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+  const chart = Chart.getChart(c);
+  return {
+    id: c.id,
+    expected: Number(c.dataset.datasets),
+    datasets: chart ? chart.data.datasets.length : -1,
+    painted,
+  };
+})`;
+
+Deno.test({
+  name: "report.html renders in headless Chromium offline with every chart drawn",
+  ignore: !hasChromium && !inCi,
+  // puppeteer keeps sockets and timers of its own beyond the test's awaits.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    assert.ok(
+      hasChromium,
+      `Cannot run the browser test as ${CHROMIUM} is missing (apt-get install chromium)`,
+    );
+    const before = await readFixture("before");
+    const after = await readFixture("after");
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const htmlPath = join(ARTIFACTS, "report.html");
+    await writeReport([fixturePath("before"), fixturePath("after")], htmlPath, {
+      labels: ["before", "after"],
+    });
+    const url = pathToFileURL(await Deno.realPath(htmlPath)).href;
+    const profile = await Deno.makeTempDir({ prefix: "report-chromium-" });
+    const browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        `--user-data-dir=${profile}`,
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const requests: string[] = [];
+      const dialogs: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("request", (r) => requests.push(r.url()));
+      page.on("dialog", async (d) => {
+        dialogs.push(d.message());
+        await d.dismiss();
+      });
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.goto(url, { waitUntil: "load" });
+
+      assert.deepEqual(errors, []);
+      assert.deepEqual(requests, [url], "the report must fetch nothing beyond itself");
+      assert.deepEqual(dialogs, []);
+
+      const canvases = await page.evaluate(CANVAS_PROBE) as CanvasInfo[];
+      assert.ok(canvases.length >= 8, `${canvases.length} charts`);
+      for (const c of canvases) {
+        assert.equal(c.datasets, c.expected, `datasets of ${c.id}`);
+        assert.ok(c.painted > 1000, `${c.id} is blank (${c.painted} painted pixels)`);
+      }
+
+      const rows = (name: string) =>
+        page.$$eval(`table[data-table="${name}"] tbody tr`, (trs) => trs.length);
+      const done = (cases: typeof after.cases) => cases.filter((c) => c.state === "completed");
+      assert.equal(await rows("cases"), done(after.cases).length);
+      assert.equal(await rows("problems"), after.cases.length - done(after.cases).length);
+      const compared = done(after.cases).filter((c) =>
+        done(before.cases).some((b) => b.id === c.id)
+      );
+      assert.equal(await rows("deltas"), compared.length);
+      assert.equal(await rows("missing"), 4);
+      assert.equal(await rows("context"), 14);
+      assert.ok((await rows("cost")) > 0 && (await rows("time-blocks")) > 0);
+
+      const heading = await page.$eval("h1", (h) => h.textContent);
+      assert.equal(heading, "RepStem Bench: <script>alert(1)</script> tiny");
+      assert.equal(await page.$$eval("script", (s) => s.length), 3);
+      assert.equal(await page.title(), "RepStem Bench: <script>alert(1)</script> tiny");
+
+      await page.screenshot({ path: join(ARTIFACTS, "report.png"), fullPage: true });
+      assert.ok((await Deno.stat(join(ARTIFACTS, "report.png"))).size > 10_000);
+    } finally {
+      await browser.close();
+      await Deno.remove(profile, { recursive: true });
+    }
+  },
+});

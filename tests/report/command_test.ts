@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { REPORT_HELP, reportCommand, writeReport } from "../../src/report/command.ts";
+import { fixturePath } from "./_fixtures.ts";
+
+/** Runs the command with console.error and console.log captured. */
+async function run(args: string[]): Promise<{ code: number; err: string; out: string }> {
+  const err: string[] = [];
+  const out: string[] = [];
+  const { error, log } = console;
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  try {
+    return { code: await reportCommand(args), err: err.join("\n"), out: out.join("\n") };
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+}
+
+Deno.test("reportCommand() writes one self-contained report of two runs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = join(dir, "sub", "r.html");
+    const { code, err } = await run([
+      fixturePath("before"),
+      fixturePath("after"),
+      "--out",
+      out,
+      "--label",
+      "before",
+      "--label",
+      "after",
+    ]);
+    assert.equal(code, 0, err);
+    const page = await Deno.readTextFile(out);
+    assert.match(page, /Chart\.js v4\./);
+    assert.ok(page.includes(`<section id="compare">`));
+    assert.ok(page.includes("after against before"));
+    // Nothing to fetch: no external URL in src or href attributes.
+    assert.ok(!/\s(src|href)="(https?:)?\/\//.test(page));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reportCommand() puts report.html beside the last results file by default", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const results = join(dir, "results.json");
+    await Deno.copyFile(fixturePath("after"), results);
+    assert.equal((await run([results])).code, 0);
+    assert.ok((await Deno.stat(join(dir, "report.html"))).isFile);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reportCommand() exits 2 naming the file for bad input", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const old = join(dir, "old.json");
+    await Deno.writeTextFile(old, JSON.stringify({ schemaVersion: 0, context: {}, cases: [] }));
+    const notJson = join(dir, "bad.json");
+    await Deno.writeTextFile(notJson, "{ nope");
+    const missing = join(dir, "missing.json");
+    for (
+      const [file, text] of [[old, "'schemaVersion' must be 1"], [notJson, "Cannot read"], [
+        missing,
+        "no such file",
+      ]]
+    ) {
+      const { code, err } = await run([file, "--out", join(dir, "r.html")]);
+      assert.equal(code, 2, file);
+      assert.ok(err.includes(`"${file}"`) && err.includes(text), err);
+    }
+    await assert.rejects(() => Deno.stat(join(dir, "r.html")), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reportCommand() exits 2 on bad arguments and 0 on --help", async () => {
+  assert.equal((await run([])).code, 2);
+  assert.equal((await run(["--nope", "x.json"])).code, 2);
+  const labels = await run([fixturePath("before"), "--label", "a", "--label", "b"]);
+  assert.equal(labels.code, 2);
+  assert.match(labels.err, /once per file/);
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.equal(help.out, REPORT_HELP);
+});
+
+Deno.test("writeReport() accepts one path and replaces the target atomically", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = join(dir, "report.html");
+    await Deno.writeTextFile(out, "old");
+    await writeReport(fixturePath("after"), out);
+    assert.match(await Deno.readTextFile(out), /^<!DOCTYPE html>/);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["report.html"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
