@@ -14,6 +14,7 @@ import { scenarioJsonSchema } from "./scenario/schema.ts";
 import type { Context } from "./results/schema.ts";
 import { RESULTS_SCHEMA_VERSION } from "./results/schema.ts";
 import { formatCount, formatResultsTable, formatTable } from "./format.ts";
+import { REPORT_HELP, reportCommand, writeReport } from "./report/command.ts";
 import type { Activation } from "./stem/spec.ts";
 
 const DEFAULT_SCENARIO = "scenarios/default.json";
@@ -28,6 +29,7 @@ Commands:
   bench    build, verify, count and time every case of a scenario; write results.json
   count    counts only (params, MACs, FLOPs, memory traffic), no onnxruntime, fast
   export   write one case's two forms as .onnx files
+  report   render one or several results files as a self-contained HTML report
   schema   write the scenario JSON Schema (for editors) to scenarios/scenario.schema.json
 
 Run "deno task <command> --help" for a command's options.`,
@@ -69,6 +71,7 @@ Options:
   --seed S           weight seed (default 0)
   --out DIR          output folder (default reports/export)
   -h, --help         this help`,
+  report: REPORT_HELP,
   schema: `Usage: deno task schema [--out FILE]
 
 Writes the JSON Schema of scenario files (default scenarios/scenario.schema.json).`,
@@ -195,8 +198,10 @@ async function bench(args: string[]): Promise<number> {
       onResults: (r) => writeResults(outPath, r),
     });
     await writeResults(outPath, results);
+    const reportPath = join(outDir, "report.html");
+    await writeReport(outPath, reportPath);
     console.log(formatResultsTable(results));
-    console.error(`\nWrote ${outPath}`);
+    console.error(`\nWrote ${outPath} and ${reportPath}`);
     if (results.context.interrupted) return 130;
     const bad = results.cases.filter((c) =>
       c.state === "errored" || (c.state === "completed" && !c.equivalence.withinTolerance)
@@ -336,6 +341,7 @@ async function schema(args: string[]): Promise<number> {
 }
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  report: reportCommand,
   bench,
   count,
   export: exportModels,

@@ -69,11 +69,12 @@ export async function runBenchProcess(
     stdout: inherit ? "inherit" : "null",
     stderr: inherit ? "inherit" : "piped",
   });
-  const { code, stderr } = await child.output();
+  const output = await child.output();
+  const code = output.code;
   if (code !== 0 && code !== 1) {
     const text = inherit
       ? ""
-      : new TextDecoder().decode(stderr).trim().split("\n").slice(-5).join("\n");
+      : new TextDecoder().decode(output.stderr).trim().split("\n").slice(-5).join("\n");
     throw new Error(
       `Cannot run scenario "${scenarioPath}" as the bench process exited with code ${code}${
         text ? `:\n${text}` : ""

@@ -76,13 +76,16 @@ export const CLIENT_SCRIPT = `
         ctx.beginPath();
         ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
         ctx.clip();
-        ctx.strokeStyle = "#222";
+        // Bars take their dataset's colour; on line charts each dataset's bars shift a little
+        // sideways so that bars of several series at one x stay apart.
+        ctx.strokeStyle = chart.config.type === "line" ? ds.borderColor : "#222";
         ctx.lineWidth = 1.25;
+        var shift = chart.config.type === "line" ? (i - (chart.data.datasets.length - 1) / 2) * 3 : 0;
         meta.data.forEach(function (el, j) {
           var e = ds.errorBars[j];
           if (!e || el.skip) return;
           var a = scale.getPixelForValue(e[0]), b = scale.getPixelForValue(e[1]);
-          var c = horizontal ? el.y : el.x, cap = 4;
+          var c = (horizontal ? el.y : el.x) + shift, cap = 4;
           ctx.beginPath();
           if (horizontal) {
             ctx.moveTo(a, c); ctx.lineTo(b, c);

@@ -31,6 +31,27 @@ export function branchKind(row: ProfileRow): string {
   return row.branch === null ? "unattributed" : row.branch.replace(/\d+/g, "");
 }
 
+/** Stacking order of branch kinds: convs of the branches first, then what follows them. */
+const KIND_ORDER = [
+  "kxk",
+  "kxk+add",
+  "scale",
+  "scale+add",
+  "skip",
+  "skip+add",
+  "conv",
+  "conv+add",
+  "add",
+  "se",
+  "act",
+  "layout",
+];
+
+function kindRank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  return i < 0 ? KIND_ORDER.length : i;
+}
+
 function sumMs(rows: readonly ProfileRow[]): number {
   return rows.reduce((a, r) => a + r.medianUs, 0) / 1000;
 }
@@ -55,7 +76,7 @@ export function timeSection(ctx: RenderContext, results: Results): string {
     c.forms[f].profile!.rows;
   const kinds = [
     ...new Set(cases.flatMap((c) => FORMS.flatMap(([f]) => allRows(c, f).map(branchKind)))),
-  ];
+  ].sort((a, b) => kindRank(a) - kindRank(b) || a.localeCompare(b));
   const shown = cases.slice(0, MAX_TIME_CASES);
   const bars = shown.flatMap((c) =>
     FORMS.map(([f, short]) => ({ c, f, name: `${label(c)} ${short}` }))

@@ -48,8 +48,11 @@ export function findChartJs(): string {
     const path = join(dist, file);
     try {
       if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // try the next name
+    } catch (e) {
+      // A missing file: try the next name; anything else (no read permission) is reported.
+      if (!(e instanceof Deno.errors.NotFound)) {
+        throw new Error(`Cannot read chart.js's UMD build "${path}": ${(e as Error).message}`);
+      }
     }
   }
   throw new Error(`Cannot find chart.js's UMD build (${UMD_FILES.join(" or ")}) in "${dist}"`);

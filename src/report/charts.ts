@@ -36,7 +36,10 @@ export interface ChartSpec {
   readonly config: ChartConfig;
 }
 
-/** Okabe-Ito colours (distinguishable with colour-blindness), black last. */
+/**
+ * Okabe-Ito colours (distinguishable with colour-blindness) with black at index 7, then four more
+ * (grey, brown, olive, purple) for charts with many series.
+ */
 export const PALETTE = [
   "#0072B2",
   "#E69F00",
@@ -46,6 +49,10 @@ export const PALETTE = [
   "#D55E00",
   "#F0E442",
   "#000000",
+  "#999999",
+  "#8C564B",
+  "#9A9A2A",
+  "#6A3D9A",
 ] as const;
 
 /** Colours of the two forms: multi-branch vermillion, reparameterized blue. */

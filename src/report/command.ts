@@ -24,7 +24,8 @@ Options:
   --label NAME    name of each results file in the report, in order (default: its path)
   -h, --help      this help
 
-Exit: 0 written, 2 bad input (a file missing, not results JSON, or of another schemaVersion)`;
+Exit: 0 written, 2 bad input (a file missing, not results JSON, or of another schemaVersion),
+      1 chart.js's UMD build not found in Deno's npm cache`;
 
 /** Options of {@linkcode writeReport}. */
 export interface WriteReportOptions {

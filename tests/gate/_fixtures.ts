@@ -3,7 +3,7 @@
  * `deno run --allow-read --allow-write tests/gate/_fixtures.ts`. The files are checked in, so the
  * command tests read fixed bytes; rerun this after a change to the results format.
  */
-import type { CompletedCase, Results } from "../../src/results/schema.ts";
+import type { Results } from "../../src/results/schema.ts";
 import { completed, config, results, samples, scaleTimes } from "./_helpers.ts";
 
 /** The fixture files, by name. */
@@ -18,7 +18,9 @@ export function fixtures(): Record<string, unknown> {
   });
   const extraBranch = results([completed(c, { mb, rp, countsFrom: config({ branches: 2 }) })]);
   const otherCpu = scaleTimes(baseline, 3);
-  const malformed = structuredClone(baseline) as unknown as { cases: Partial<CompletedCase>[] };
+  const malformed = structuredClone(baseline) as unknown as {
+    cases: Array<Record<string, unknown>>;
+  };
   delete malformed.cases[0].speedup;
   return {
     "baseline.json": baseline,

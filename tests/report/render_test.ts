@@ -145,6 +145,28 @@ Deno.test("renderReport() compares runs: deltas table and cases missing on eithe
   assert.equal(tableRows(page, "context")[0].split("<td").length - 1, 3);
 });
 
+Deno.test("renderReport() copes with a run without profile, roofs or timings", async () => {
+  const full = await readFixture("after");
+  const bare = editCases(full, (c) => {
+    if (!c.forms) return c;
+    const strip = ({ profile: _p, roofline: _r, ...f }: typeof c.forms.multiBranch) => f;
+    const forms = {
+      multiBranch: strip(c.forms.multiBranch),
+      reparameterized: strip(c.forms.reparameterized),
+    };
+    return { ...c, forms };
+  });
+  const results = { ...bare, context: { ...bare.context, roofline: undefined, interrupted: true } };
+  const page = renderReport([{ label: "bare", results }], options);
+  assert.ok(page.includes("No case was profiled."));
+  assert.ok(page.includes("No roofs were measured or no case was profiled."));
+  assert.ok(page.includes("The run was interrupted"));
+  const none = { ...full, cases: [] };
+  const empty = renderReport([{ label: "empty", results: none }], options);
+  assert.ok(empty.includes("No case completed: there is no speedup to show."));
+  assert.ok(empty.includes("No case has counts."));
+});
+
 Deno.test("renderReport() refuses no runs and a chart.js source that would end its script", async () => {
   const results = await readFixture("before");
   assert.throws(() => renderReport([], options), RangeError);
