@@ -198,7 +198,7 @@ export const scenarioSchema = strictObject({
   seed: int(0, MAX_SEED).default(0).describe("Seed of the random weights"),
   warmup: warmupSchema.prefault({}).describe("Warm-up until latency is stable"),
   sampling: samplingSchema.prefault({}).describe("How many timed runs to take"),
-  cacheMiB: positiveNumber().default(32).describe(
+  cacheMiB: positiveNumber().default(4).describe(
     "Last-level cache size used by the cache-aware memory traffic estimate",
   ),
   tolerance: toleranceSchema.prefault({}).describe("Numerical equivalence check"),

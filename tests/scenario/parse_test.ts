@@ -39,7 +39,7 @@ Deno.test("parseScenario() applies every default to a minimal scenario", () => {
     seed: 0,
     warmup: { minRuns: 5, maxRuns: 100, stableWithin: 0.1 },
     sampling: { minSamples: 30, minTimeMs: 300, maxTimeMs: 5000 },
-    cacheMiB: 32,
+    cacheMiB: 4,
     tolerance: { maxAbsError: 1e-4, crossProviderMaxAbsError: 1e-3 },
     profile: true,
     roofline: true,
