@@ -10,7 +10,9 @@ import type { CaseResult, Context } from "../results/schema.ts";
 export interface ContextDifference {
   /** Dotted path, e.g. `cpu.model`, or `config.threads` for a case's own config. */
   readonly field: string;
+  /** The baseline's value, as text. */
   readonly baseline: string;
+  /** The current run's value, as text. */
   readonly current: string;
   /** True when the difference makes absolute times incomparable. */
   readonly blocking: boolean;
@@ -75,7 +77,11 @@ export function compareCaseContexts(
   const fields = (c: CaseResult): Record<string, unknown> => ({
     ...Object.fromEntries(Object.entries(c.config).map(([k, v]) => [`config.${k}`, v])),
     ...(both && c.state === "completed"
-      ? { "provider.name": c.provider?.name, "provider.options": c.provider?.options }
+      ? {
+        // Results written before `provider` existed ran on the provider named by the device.
+        "provider.name": c.provider?.name ?? c.config.device,
+        "provider.options": c.provider?.options,
+      }
       : {}),
   });
   const [b, c] = [fields(baseline), fields(current)];

@@ -20,6 +20,7 @@ import type { FormName, Verdict } from "./verdict.ts";
 
 /** Noise of one case over the A/A runs. */
 export interface CalibrationCase {
+  /** The case id. */
   readonly id: string;
   /** Runs in which the case completed. */
   readonly runs: number;
@@ -53,6 +54,7 @@ export interface Calibration {
   readonly timeThreshold: number;
   /** Number of runs, the first included. */
   readonly runs: number;
+  /** One entry per case id seen in any run. */
   readonly cases: readonly CalibrationCase[];
   /** Outcome of gating each later run against the first. */
   readonly outcomes: ReadonlyArray<Verdict["outcome"]>;

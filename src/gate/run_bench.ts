@@ -31,7 +31,9 @@ export interface RunBenchOptions {
 
 /** The results of one bench process and its exit code (0, or 1 when a case failed). */
 export interface BenchRun {
+  /** The results the child wrote. */
   readonly results: Results;
+  /** The child's exit code. */
   readonly code: number;
 }
 

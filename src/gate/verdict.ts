@@ -49,12 +49,15 @@ export type FormName = "multiBranch" | "reparameterized";
 
 /** One finding about one case. */
 export interface Check {
+  /** The case checked. */
   readonly caseId: string;
+  /** The gate that made the check. */
   readonly gate: GateName;
   /** The form checked; absent for checks of the whole case. */
   readonly form?: FormName;
   /** What was compared, e.g. `macs`, `flops.conv`, `nodes.Conv`, `median`, `speedup`. */
   readonly metric: string;
+  /** What the check found. */
   readonly status: CheckStatus;
   /** Baseline value: a count, median ms, speedup ratio, max abs error or a state; null for NaN. */
   readonly baseline?: number | string | null;
@@ -76,26 +79,37 @@ export interface Check {
 
 /** All checks of one case and its overall status. */
 export interface CaseVerdict {
+  /** The case id. */
   readonly id: string;
   /** `fail` when any check failed; `missing` / `new` when the case is in one run only. */
   readonly status: "pass" | "fail" | "missing" | "new";
+  /** Its checks, in gate order. */
   readonly checks: readonly Check[];
 }
 
 /** Whether a gate ran and why (or why not). */
 export interface GateRun {
+  /** The gate. */
   readonly gate: GateName;
+  /** Whether it ran. */
   readonly ran: boolean;
+  /** Why it ran, or why not. */
   readonly reason: string;
 }
 
 /** A line identifying one of the two runs. */
 export interface RunInfo {
+  /** When the run started (ISO 8601). */
   readonly startedAt: string;
+  /** The git commit of the run, when known. */
   readonly gitCommit?: string;
+  /** Scenario name. */
   readonly scenario: string;
+  /** onnxruntime version. */
   readonly ortVersion: string;
+  /** CPU model and core count. */
   readonly cpu: string;
+  /** Number of cases in the run. */
   readonly cases: number;
 }
 
@@ -112,14 +126,18 @@ export interface Verdict {
   readonly threshold: number;
   /** Allowed relative slowdown of a form's median between the runs, as a fraction. */
   readonly timeThreshold: number;
+  /** The baseline run. */
   readonly baseline: RunInfo;
+  /** The current run. */
   readonly current: RunInfo;
   /** Context differences, blocking ones first, and whether they were allowed. */
   readonly context: {
     readonly differences: readonly ContextDifference[];
     readonly allowDifferentContext: boolean;
   };
+  /** Each gate, whether it ran and why. */
   readonly gates: readonly GateRun[];
+  /** One verdict per case, baseline order, then new cases. */
   readonly cases: readonly CaseVerdict[];
   /** Number of checks per status. */
   readonly tally: Readonly<Record<CheckStatus, number>>;

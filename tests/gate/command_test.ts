@@ -46,7 +46,7 @@ Deno.test("gateCommand() exits 1 on a count change and names case, metric, old a
 Deno.test("gateCommand() exits 1 on a 3x slowdown at the default thresholds", async () => {
   const r = await gate("--baseline", BASELINE, "--current", `${DATA}/current_slower_3x.json`);
   assert.equal(r.code, 1);
-  assert.match(r.stdout, /median .* \+200\.0% .*slower beyond the 150% threshold/);
+  assert.match(r.stdout, /median .* \+200\.0% .*slower beyond the 160% threshold/);
 });
 
 Deno.test("gateCommand() exits 2 on malformed, old-schema, non-JSON and missing files", async () => {

@@ -145,7 +145,7 @@ Deno.test("gateResults() fails a planted 1.5x slowdown on time, not on the uncha
     assert.match(k.message, /slower beyond the 20% threshold and the noise/);
   }
   assert.ok(checks(v).filter((k) => k.gate === "speedup").every((k) => k.status === "pass"));
-  // The default time threshold (150%, for shared machines) lets 1.5x through but not 3x.
+  // The default time threshold (160%, for shared machines) lets 1.5x through but not 3x.
   assert.equal(gateResults(base, scaleTimes(base, 1.5)).outcome, "pass");
   assert.equal(gateResults(base, scaleTimes(base, 3)).outcome, "regressed");
 });
@@ -211,4 +211,24 @@ Deno.test("gateResults() throws SyntaxError on malformed results, RangeError on 
       /appears twice/.test(e.message),
   );
   assert.throws(() => gateResults(base, base, { threshold: 1.5 }), RangeError);
+});
+
+Deno.test("gateResults() gates the GPU cross-provider error and a changed provider", () => {
+  const base = baselineResults();
+  const c = base.cases[0] as CompletedCase;
+  const crossProvider = {
+    reference: "cpu" as const,
+    maxAbsError: 0.5,
+    tolerance: 1e-3,
+    withinTolerance: false,
+  };
+  const gpu = withCase(base, 0, { ...c, equivalence: { ...c.equivalence, crossProvider } });
+  const [k] = checks(gateResults(base, gpu), "fail");
+  assert.equal(k.metric, "crossProvider.maxAbsError");
+  assert.match(k.message, /provider's outputs differ from the CPU provider's/);
+  const other = withCase(base, 0, { ...c, provider: { ...c.provider, options: { x: 1 } } });
+  assert.match(gateResults(base, other).problems[0], /provider\.options/);
+  // Results written before `provider` existed: the device names the provider.
+  const { provider: _, ...old } = c;
+  assert.equal(gateResults(base, withCase(base, 0, old as CompletedCase)).outcome, "pass");
 });
