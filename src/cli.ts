@@ -15,6 +15,7 @@ import type { Context } from "./results/schema.ts";
 import { RESULTS_SCHEMA_VERSION } from "./results/schema.ts";
 import { formatCount, formatResultsTable, formatTable } from "./format.ts";
 import { REPORT_HELP, reportCommand, writeReport } from "./report/command.ts";
+import { BASELINE_HELP, baselineCommand, GATE_HELP, gateCommand } from "./gate/command.ts";
 import type { Activation } from "./stem/spec.ts";
 
 const DEFAULT_SCENARIO = "scenarios/default.json";
@@ -30,6 +31,8 @@ Commands:
   count    counts only (params, MACs, FLOPs, memory traffic), no onnxruntime, fast
   export   write one case's two forms as .onnx files
   report   render one or several results files as a self-contained HTML report
+  gate     compare a results file with a baseline: exit 1 on a regression (CI)
+  baseline record a baseline for the gate
   schema   write the scenario JSON Schema (for editors) to scenarios/scenario.schema.json
 
 Run "deno task <command> --help" for a command's options.`,
@@ -72,6 +75,8 @@ Options:
   --out DIR          output folder (default reports/export)
   -h, --help         this help`,
   report: REPORT_HELP,
+  gate: GATE_HELP,
+  baseline: BASELINE_HELP,
   schema: `Usage: deno task schema [--out FILE]
 
 Writes the JSON Schema of scenario files (default scenarios/scenario.schema.json).`,
@@ -342,6 +347,8 @@ async function schema(args: string[]): Promise<number> {
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   report: reportCommand,
+  gate: gateCommand,
+  baseline: baselineCommand,
   bench,
   count,
   export: exportModels,
