@@ -7,7 +7,7 @@
  */
 import type { Graph } from "../onnx/ir.ts";
 import { GraphBuilder, INPUT_NAME } from "./_builder.ts";
-import { blockOutputSize, stemBlocks, type StemSpec } from "./spec.ts";
+import { blockOutputSize, type BlockSpec, stemBlocks, type StemSpec } from "./spec.ts";
 import type { StemWeights } from "./weights.ts";
 
 /** Input geometry of a built stem. */
@@ -19,7 +19,11 @@ export interface InputGeometry {
 }
 
 /** Checks the input geometry and the weights against the spec; returns the blocks. */
-export function checkBuildInputs(spec: StemSpec, weights: StemWeights, input: InputGeometry) {
+export function checkBuildInputs(
+  spec: StemSpec,
+  weights: StemWeights,
+  input: InputGeometry,
+): readonly BlockSpec[] {
   const blocks = stemBlocks(spec);
   for (
     const [name, v] of [["batchSize", input.batchSize], ["resolution", input.resolution]] as const
