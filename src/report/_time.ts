@@ -139,6 +139,7 @@ export function timeSection(ctx: RenderContext, results: Results): string {
     cases.length > shown.length
       ? para(`The chart shows the first ${shown.length} of ${cases.length} profiled cases.`)
       : "",
+    coverageNote(cases, label),
     "<h3>Per block</h3>",
     table(
       "time-blocks",
@@ -146,6 +147,46 @@ export function timeSection(ctx: RenderContext, results: Results): string {
       byBlock,
     ),
   ]);
+}
+
+/**
+ * Says which profiles do not add up to the measured time (outside 0.85..1.15) and why, and lists
+ * nodes that ran on another provider than the one asked for.
+ */
+function coverageNote(
+  cases: readonly CompletedCase[],
+  label: (c: CompletedCase) => string,
+): string {
+  const off: string[] = [];
+  const fallbacks: string[] = [];
+  for (const c of cases) {
+    for (const [f, short] of FORMS) {
+      const p = c.forms[f].profile!;
+      if (!(p.coverage >= 0.85 && p.coverage <= 1.15)) {
+        off.push(`${label(c)} ${short} (${p.coverage.toFixed(2)})`);
+      }
+      if (p.fallbackNodes?.length) {
+        fallbacks.push(`${label(c)} ${short}: ${p.fallbackNodes.join(", ")}`);
+      }
+    }
+  }
+  const parts: string[] = [];
+  if (off.length > 0) {
+    parts.push(para(
+      `Kernel time is not within 15% of the measured time for ${off.join("; ")}. On a CPU ` +
+        "this is noise between the separate profiling runs and the timing runs on a shared " +
+        "machine, and in calls under about 0.2 ms the binding's overhead is most of the call, so " +
+        "the difference it leaves is small and noisy; on a GPU provider a call also waits for " +
+        "submission, synchronization and the input and output copies, which no kernel row " +
+        "includes.",
+    ));
+  }
+  parts.push(
+    fallbacks.length > 0
+      ? para(`Nodes that fell back to another provider: ${fallbacks.join("; ")}.`, "warn")
+      : para("Every profiled node ran on the provider that was asked for."),
+  );
+  return parts.join("\n");
 }
 
 function histogramTable(
