@@ -50,3 +50,13 @@ export * from "./src/results/schema.ts";
 export * from "./src/results/io.ts";
 export { buildCase, compareOutputs, countCase } from "./src/case.ts";
 export { runBench } from "./src/bench.ts";
+export {
+  DEFAULT_THRESHOLD,
+  DEFAULT_TIME_THRESHOLD,
+  exitCodeOf,
+  type GateOptions,
+  gateResults,
+  type Verdict,
+} from "./src/gate/gate.ts";
+export { type RenderOptions, renderReport, type ReportRun } from "./src/report/render.ts";
+export { writeReport } from "./src/report/command.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { type OptionValues, parseOptions, UsageError } from "../args.ts";
 import { join } from "node:path";
 import { readResults, writeResults } from "../results/io.ts";
 import type { Results } from "../results/schema.ts";
@@ -65,28 +65,7 @@ Options:
 
 Exit: 0 written, 1 a case errored or was not equivalent (nothing written), 2 bad input`;
 
-class UsageError extends Error {}
-
-type Values = Record<string, string | boolean | undefined>;
-
-function parse(
-  args: string[],
-  options: Record<string, { type: "string" | "boolean" }>,
-  help: string,
-): Values {
-  try {
-    return parseArgs({
-      args,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }).values as Values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${help}`);
-  }
-}
-
-function required(v: Values, name: string, help: string): string {
+function required(v: OptionValues, name: string, help: string): string {
   const value = v[name];
   if (typeof value !== "string" || value === "") {
     throw new UsageError(`Cannot run as '--${name}' is required\n\n${help}`);
@@ -108,7 +87,7 @@ function parsePct(name: string, value: string | boolean | undefined, max: number
 }
 
 /** The two thresholds as gateResults takes them, from `--threshold` and `--time-threshold`. */
-function parseThresholds(v: Values): { threshold?: number; timeThreshold?: number } {
+function parseThresholds(v: OptionValues): { threshold?: number; timeThreshold?: number } {
   const threshold = parsePct("threshold", v.threshold, 100);
   const timeThreshold = parsePct("time-threshold", v["time-threshold"], 10000);
   return {
@@ -146,7 +125,7 @@ async function guarded(body: () => Promise<number>): Promise<number> {
   }
 }
 
-async function calibrateCommand(v: Values): Promise<number> {
+async function calibrateCommand(v: OptionValues): Promise<number> {
   const scenario = required(v, "scenario", GATE_HELP);
   const runs = parseRuns(v.runs);
   const thresholds = parseThresholds(v);
@@ -191,7 +170,7 @@ async function calibrateCommand(v: Values): Promise<number> {
  */
 export function gateCommand(args: string[]): Promise<number> {
   return guarded(async () => {
-    const v = parse(args, {
+    const v = parseOptions(args, {
       baseline: { type: "string" },
       current: { type: "string" },
       threshold: { type: "string" },
@@ -243,7 +222,7 @@ export function gateCommand(args: string[]): Promise<number> {
  */
 export function baselineCommand(args: string[]): Promise<number> {
   return guarded(async () => {
-    const v = parse(args, {
+    const v = parseOptions(args, {
       scenario: { type: "string" },
       from: { type: "string" },
       out: { type: "string" },

@@ -1,0 +1,130 @@
+/**
+ * `deno task bench`: runs a scenario, saves results after every case and on Ctrl-C, writes the
+ * report, prints the table.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseOptions } from "../args.ts";
+import { loadScenario } from "../scenario/load.ts";
+import type { Context } from "../results/schema.ts";
+import { formatResultsTable } from "../format.ts";
+import { writeReport } from "../report/command.ts";
+import type { BenchEvent } from "../bench.ts";
+import { DEFAULT_OUT, DEFAULT_SCENARIO, HELP } from "./help.ts";
+import { COUNTING_CONVENTIONS } from "../profile/counts.ts";
+import { MEASURING_CONVENTIONS } from "../case.ts";
+import { writeResults } from "../results/io.ts";
+
+/** Loads a scenario and the parts of the context that come from it. */
+export async function loadContextInput(scenarioPath: string) {
+  const { scenario, hash } = await loadScenario(scenarioPath);
+  return {
+    scenario,
+    input: {
+      scenario: {
+        name: scenario.name,
+        description: scenario.description,
+        path: scenarioPath,
+        hash,
+        resolved: scenario,
+      },
+      cacheBytes: scenario.cacheMiB * 1024 * 1024,
+      conventions: { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS },
+    },
+  };
+}
+
+function progressPrinter() {
+  const tty = Deno.stderr.isTerminal();
+  const started = performance.now();
+  const enc = new TextEncoder();
+  return (event: BenchEvent) => {
+    const elapsed = (performance.now() - started) / 1000;
+    if (event.kind === "case-start") {
+      if (!tty) return;
+      const eta = event.index > 0
+        ? ` · ~${Math.ceil((elapsed / event.index) * (event.total - event.index))} s left`
+        : "";
+      Deno.stderr.writeSync(
+        enc.encode(`\r\x1b[K[${event.index + 1}/${event.total}] ${event.id}${eta}`),
+      );
+      return;
+    }
+    const r = event.result;
+    const what = r.state === "completed"
+      ? `${r.speedup.ratio.toFixed(2)}x, max abs err ${r.equivalence.maxAbsError.toExponential(1)}`
+      : r.state === "errored"
+      ? `errored: ${r.error}`
+      : `skipped: ${r.reason}`;
+    const left = event.total - event.index - 1;
+    const eta = left > 0 ? `, ~${Math.ceil((elapsed / (event.index + 1)) * left)} s left` : "";
+    Deno.stderr.writeSync(
+      enc.encode(
+        `${tty ? "\r\x1b[K" : ""}[${event.index + 1}/${event.total}] ${r.id}: ${what} (${
+          elapsed.toFixed(0)
+        } s${eta})\n`,
+      ),
+    );
+  };
+}
+
+/** Runs `bench` and returns its exit code (0, 1 a case failed, 130 interrupted). */
+export async function bench(args: string[]): Promise<number> {
+  const v = parseOptions(
+    args,
+    { scenario: { type: "string" }, out: { type: "string" } },
+    HELP.bench,
+  );
+  if (v.help) return console.log(HELP.bench), 0;
+  const scenarioPath = (v.scenario as string | undefined) ?? DEFAULT_SCENARIO;
+  const outDir = (v.out as string | undefined) ?? DEFAULT_OUT;
+  const { scenario, input } = await loadContextInput(scenarioPath);
+  // onnxruntime's native library loads only here, so `count` and `--help` never need it
+  const { runBench } = await import("../bench.ts");
+  const { collectContext } = await import("../runner/context.ts");
+  let context: Context = await collectContext(input);
+  if (scenario.devices.some((d) => d === "webgpu" || d === "gpu")) {
+    const { webGpuAdapterInfo } = await import("../runner/ort.ts");
+    const gpuAdapter = await webGpuAdapterInfo();
+    if (gpuAdapter) context = { ...context, gpuAdapter };
+  }
+  const outPath = join(outDir, "results.json");
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      console.error("\nStopping now; results of finished cases are in " + outPath);
+      Deno.exit(130);
+    }
+    console.error(
+      "\nInterrupted: finishing the current case, then saving (Ctrl-C again to stop at once)",
+    );
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    const results = await runBench(scenario, context, {
+      signal: controller.signal,
+      onEvent: progressPrinter(),
+      onResults: (r) => writeResults(outPath, r),
+    });
+    await writeResults(outPath, results);
+    const reportPath = join(outDir, "report.html");
+    await writeReport(outPath, reportPath);
+    console.log(formatResultsTable(results));
+    console.error(`\nWrote ${outPath} and ${reportPath}`);
+    if (results.context.interrupted) return 130;
+    const bad = results.cases.filter((c) =>
+      c.state === "errored" || (c.state === "completed" && !c.equivalence.withinTolerance)
+    );
+    if (bad.length > 0) {
+      console.error(
+        `${bad.length} case(s) errored or were not equivalent: ${bad.map((c) => c.id).join(", ")}`,
+      );
+      return 1;
+    }
+    return 0;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+}
