@@ -16,7 +16,7 @@ export const RESULTS_SCHEMA_VERSION = 1;
 
 /** Latency statistics of one form, in milliseconds, plus the raw samples in round order. */
 export interface LatencyMs extends Summary {
-  /** Time of the very first run (allocation, kernel choice, shader compiles). */
+  /** Time of the session's very first run (allocation, kernel choice, shader compiles). */
   readonly firstRunMs: number;
   /** Runs spent warming up before sampling. */
   readonly warmupRuns: number;
