@@ -104,9 +104,19 @@ export const CLIENT_SCRIPT = `
   };
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#333";
+  // Log axes: label only 1x and 3x each power of ten, so neighbouring labels never collide.
+  var compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 3 });
+  function logTick(value) {
+    var mantissa = value / Math.pow(10, Math.floor(Math.log10(value) + 1e-9));
+    return Math.abs(mantissa - 1) < 1e-6 || Math.abs(mantissa - 3) < 1e-6 ? compact.format(value) : "";
+  }
   var specs = JSON.parse(document.getElementById("chart-data").textContent);
   specs.forEach(function (spec) {
     var canvas = document.getElementById(spec.id);
+    var scales = (spec.config.options && spec.config.options.scales) || {};
+    Object.keys(scales).forEach(function (k) {
+      if (scales[k].type === "logarithmic") scales[k].ticks = Object.assign({}, scales[k].ticks, { callback: logTick });
+    });
     if (canvas) new Chart(canvas, Object.assign({}, spec.config, { plugins: [errorBars] }));
   });
   function resizeAll() {
