@@ -4,18 +4,12 @@ import { join } from "node:path";
 import { parseResults } from "../../src/results/io.ts";
 import type { CompletedCase } from "../../src/results/schema.ts";
 import { scenarioJsonSchema } from "../../src/scenario/schema.ts";
+import { BENCH_PERMISSIONS } from "../../src/gate/run_bench.ts";
 
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TESTDATA = join(ROOT, "tests/testdata/scenarios");
-const FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-ffi",
-  "--allow-sys",
-  "--allow-run=git",
-];
+const FLAGS = BENCH_PERMISSIONS;
 
 interface Ran {
   code: number;
@@ -23,7 +17,7 @@ interface Ran {
   stderr: string;
 }
 
-async function cli(args: string[], flags = FLAGS): Promise<Ran> {
+async function cli(args: string[], flags: readonly string[] = FLAGS): Promise<Ran> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, CLI, ...args],
     cwd: ROOT,

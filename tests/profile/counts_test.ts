@@ -8,16 +8,8 @@ import { buildMultiBranchStem } from "../../src/stem/multi_branch.ts";
 import { buildReparamStem } from "../../src/stem/reparameterized.ts";
 import type { StemSpec } from "../../src/stem/spec.ts";
 import { randomStemWeights } from "../../src/stem/weights.ts";
+import { spec as stemSpec } from "../_helpers.ts";
 
-const stemSpec = (o: Partial<StemSpec> = {}): StemSpec => ({
-  inChannels: 3,
-  width: 8,
-  branches: 1,
-  scaleBranch: true,
-  se: false,
-  activation: "gelu",
-  ...o,
-});
 const deploy = (s: StemSpec, resolution = 32, batchSize = 1) =>
   buildReparamStem(s, randomStemWeights(s, 7), { batchSize, resolution });
 const multi = (s: StemSpec, resolution = 32, batchSize = 1) =>
