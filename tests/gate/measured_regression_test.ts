@@ -37,6 +37,17 @@ function startLoad(ms: number): Deno.ChildProcess {
   }).spawn();
 }
 
+/** Kills the load processes (they may have exited already) and removes the scratch folder. */
+async function cleanUp(load: readonly Deno.ChildProcess[], dir: string): Promise<void> {
+  for (const child of load) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+    await child.status;
+  }
+  await Deno.remove(dir, { recursive: true });
+}
+
 Deno.test("gateResults() on real runs, one under load: counts equal, speedup holds", async () => {
   const dir = await Deno.makeTempDir({ prefix: "repstem-gate-measured-" });
   const load: Deno.ChildProcess[] = [];
@@ -58,13 +69,7 @@ Deno.test("gateResults() on real runs, one under load: counts equal, speedup hol
     assert.equal(checks.filter((k) => k.gate === "time").length, 2, report);
     assert.ok(checks.every((k) => k.gate === "time" || k.status === "pass"), report);
   } finally {
-    for (const child of load) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already exited */ }
-      await child.status;
-    }
-    await Deno.remove(dir, { recursive: true });
+    await cleanUp(load, dir);
   }
 });
 
@@ -121,13 +126,7 @@ Deno.test({
       );
       assert.equal(verdict.outcome, "regressed");
     } finally {
-      for (const child of load) {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already exited */ }
-        await child.status;
-      }
-      await Deno.remove(dir, { recursive: true });
+      await cleanUp(load, dir);
     }
   },
 });
