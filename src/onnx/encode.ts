@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   AttributeProto_AttributeType,
   AttributeProtoSchema,
@@ -23,7 +23,7 @@ import {
   ValueInfoProtoSchema,
 } from "onnx-buf";
 import type { AttributeProto, TensorProto, ValueInfoProto } from "onnx-buf";
-import type { Attribute, Graph, Initializer, NodeTag, ValueInfo } from "./ir.ts";
+import type { Attribute, Graph, Initializer, NodeTag, Tensor, ValueInfo } from "./ir.ts";
 
 /** ONNX IR version written by {@linkcode encodeModel}. */
 export const IR_VERSION = 8;
@@ -68,7 +68,33 @@ function encodeAttribute(name: string, attr: Attribute): AttributeProto {
         type: AttributeProto_AttributeType.STRING,
         s: new TextEncoder().encode(attr.value),
       });
+    case "floats":
+      return create(AttributeProtoSchema, {
+        name,
+        type: AttributeProto_AttributeType.FLOATS,
+        floats: [...attr.value],
+      });
+    case "strings":
+      return create(AttributeProtoSchema, {
+        name,
+        type: AttributeProto_AttributeType.STRINGS,
+        strings: attr.value.map((v) => new TextEncoder().encode(v)),
+      });
+    case "tensor":
+      return create(AttributeProtoSchema, {
+        name,
+        type: AttributeProto_AttributeType.TENSOR,
+        t: encodeTensor(attr.value),
+      });
+    case "opaque":
+      return { ...fromBinary(AttributeProtoSchema, attr.bytes), name };
   }
+}
+
+/** Encodes a tensor of any element type (float32 from its data, others as read). */
+function encodeTensor(t: Tensor): TensorProto {
+  if ("data" in t) return encodeInitializer(t);
+  return { ...fromBinary(TensorProtoSchema, t.proto), name: t.name };
 }
 
 function encodeInitializer(init: Initializer): TensorProto {

@@ -5,12 +5,20 @@
  * @module
  */
 
-/** An ONNX attribute value, tagged with its ONNX type. */
+/**
+ * An ONNX attribute value, tagged with its ONNX type. `tensor` holds a Constant node's value (any
+ * element type, see {@linkcode Tensor}); `opaque` keeps any other kind (graphs, sparse tensors,
+ * type protos) as its encoded `AttributeProto`, so a model round-trips unchanged.
+ */
 export type Attribute =
   | { readonly type: "int"; readonly value: number }
   | { readonly type: "ints"; readonly value: readonly number[] }
   | { readonly type: "float"; readonly value: number }
-  | { readonly type: "string"; readonly value: string };
+  | { readonly type: "floats"; readonly value: readonly number[] }
+  | { readonly type: "string"; readonly value: string }
+  | { readonly type: "strings"; readonly value: readonly string[] }
+  | { readonly type: "tensor"; readonly value: Tensor }
+  | { readonly type: "opaque"; readonly bytes: Uint8Array };
 
 /** Where a node sits in the stem, for per-block counts and profile attribution. */
 export interface NodeTag {
@@ -37,10 +45,58 @@ export interface Initializer {
   readonly data: Float32Array;
 }
 
-/** A float32 graph input or output with a static shape. */
+/**
+ * A constant tensor of any element type. Float32 tensors carry `data`; others (int64 shapes of a
+ * Reshape, float16, ...) carry their encoded `TensorProto` in `proto`, written back as read.
+ */
+export type Tensor =
+  | Initializer
+  | {
+    readonly name: string;
+    readonly dims: readonly number[];
+    /** ONNX `TensorProto.DataType` number (7 = int64, 10 = float16, ...). */
+    readonly dataType: number;
+    /** The encoded `TensorProto`, unchanged. */
+    readonly proto: Uint8Array;
+  };
+
+/**
+ * A graph input or output (or an intermediate value's declared type). `shape` uses -1 for a
+ * dimension that is not a fixed number; `dimNames` keeps the symbolic names (`"batch"`) of such
+ * dimensions and `elemType` the ONNX element type when it is not float32 (1).
+ */
 export interface ValueInfo {
   readonly name: string;
   readonly shape: readonly number[];
+  /** Symbolic names of dynamic dimensions, index by index (undefined where fixed or unnamed). */
+  readonly dimNames?: readonly (string | undefined)[];
+  /** ONNX `TensorProto.DataType` number; absent means float32 (1). */
+  readonly elemType?: number;
+  /** True when the value has no shape at all (rank unknown); `shape` is then empty. */
+  readonly unranked?: boolean;
+}
+
+/** An operator set a model imports. */
+export interface OpsetImport {
+  readonly domain: string;
+  readonly version: number;
+}
+
+/**
+ * What a decoded model carries besides its graph, kept so that a rewritten model keeps the
+ * original's identity. All optional: graphs built by the harness have none.
+ */
+export interface ModelInfo {
+  readonly irVersion?: number;
+  readonly producerName?: string;
+  readonly producerVersion?: string;
+  readonly domain?: string;
+  readonly modelVersion?: number;
+  readonly docString?: string;
+  /** Opsets of every domain, the default one included (then it matches `Graph.opset`). */
+  readonly opsetImports?: readonly OpsetImport[];
+  /** `metadata_props` as key/value pairs, in order. */
+  readonly metadata?: readonly { readonly key: string; readonly value: string }[];
 }
 
 /** A whole ONNX graph with one opset of the default domain. */
@@ -51,6 +107,12 @@ export interface Graph {
   readonly outputs: readonly ValueInfo[];
   readonly initializers: readonly Initializer[];
   readonly nodes: readonly Node[];
+  /** Initializers that are not float32 (int64 shapes, ...), kept as read. */
+  readonly otherInitializers?: readonly Tensor[];
+  /** Declared types of intermediate values (`graph.value_info`). */
+  readonly valueInfo?: readonly ValueInfo[];
+  /** The model around the graph, when it was decoded from a file. */
+  readonly model?: ModelInfo;
 }
 
 /** Builds an int attribute. */
