@@ -57,6 +57,11 @@ export interface BenchOptions {
   readonly onResults?: (results: Results) => Promise<void> | void;
   /** Stops between cases when aborted; the results so far are returned, marked interrupted. */
   readonly signal?: AbortSignal;
+  /**
+   * Cases (by id) to fail on purpose after their counts are computed, as a failing onnxruntime
+   * run would: how the end-to-end tests plant an errored case on every machine alike.
+   */
+  readonly failCases?: (id: string) => boolean;
 }
 
 /** Shared state of a run: a scratch folder and the roofs measured so far (per provider and threads). */
@@ -276,6 +281,7 @@ export async function evaluateCase(
   scenario: Scenario,
   weightsFor: (config: CaseConfig) => StemWeights,
   state: RunState,
+  failCase: (id: string) => boolean = () => false,
 ): Promise<CaseResult> {
   const counted = countCase(c, scenario, weightsFor);
   if (!counted.built) return counted.result;
@@ -291,6 +297,7 @@ export async function evaluateCase(
     };
   }
   try {
+    if (failCase(c.id)) throw new Error(`Cannot run case "${c.id}" as a failure was injected`);
     return await runCase(c, built, scenario, state);
   } catch (error) {
     return {
@@ -332,7 +339,7 @@ export async function runBench(
         return snapshot({ finishedAt: new Date().toISOString(), interrupted: true });
       }
       options.onEvent?.({ kind: "case-start", index, total: cases.length, id: c.id });
-      const result = await evaluateCase(c, scenario, weightsFor, state);
+      const result = await evaluateCase(c, scenario, weightsFor, state, options.failCases);
       done.push(result);
       options.onEvent?.({ kind: "case-end", index, total: cases.length, result });
       await options.onResults?.(snapshot());

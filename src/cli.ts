@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { printErr, printOut } from "./output.ts";
 import { UsageError } from "./args.ts";
 import { ScenarioError } from "./scenario/parse.ts";
 import { reportCommand } from "./report/command.ts";
@@ -29,12 +30,12 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "--help" || command === "-h" || command === "help") {
-    console.log(HELP.main);
+    printOut(HELP.main);
     return command ? 0 : 2;
   }
   const run = COMMANDS[command];
   if (!run) {
-    console.error(`Unknown command "${command}"\n\n${HELP.main}`);
+    printErr(`Unknown command "${command}"\n\n${HELP.main}`);
     return 2;
   }
   try {
@@ -44,10 +45,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       e instanceof UsageError || e instanceof ScenarioError || e instanceof SyntaxError ||
       e instanceof Deno.errors.NotFound || e instanceof RangeError
     ) {
-      console.error(`error: ${(e as Error).message}`);
+      printErr(`error: ${(e as Error).message}`);
       return 2;
     }
-    throw e;
+    // A bug, not bad input: one line, the stack only when asked for
+    printErr(`error: ${command} failed unexpectedly: ${e instanceof Error ? e.message : e}`);
+    if (Deno.env.get("REPSTEM_DEBUG")) printErr(String(e instanceof Error ? e.stack : e));
+    else printErr("(set REPSTEM_DEBUG=1 for the stack trace)");
+    return 1;
   }
 }
 

@@ -1,5 +1,6 @@
 /** Shared test helpers: spec shorthand, error measures, an onnxruntime runner and a float64 stem. */
 import * as ort from "onnxruntime-node";
+export { hasPythonOnnx, ignoreWithout } from "./_tools.ts";
 import type { Graph, Node } from "../src/onnx/ir.ts";
 import { encodeModel } from "../src/onnx/encode.ts";
 import { type Chw, referenceBlock } from "../src/stem/reference.ts";
@@ -85,18 +86,4 @@ export function referenceStem(
   let off = 0;
   for (const d of images) (out.set(d, off), off += d.length);
   return out;
-}
-
-/** Whether `/usr/bin/python3` can import the onnx module (Debian's python3-onnx). */
-export async function hasPythonOnnx(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("/usr/bin/python3", {
-      args: ["-c", "import onnx"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { printErr, printOut } from "../output.ts";
 import { join } from "node:path";
 import { parseOptions } from "../args.ts";
 import { loadScenario } from "../scenario/load.ts";
@@ -69,6 +70,15 @@ function progressPrinter() {
   };
 }
 
+/**
+ * Case ids to fail on purpose, from `REPSTEM_FAIL_CASES` (comma-separated substrings of case ids):
+ * the end-to-end tests' way to plant an errored case that fails alike on every machine.
+ */
+function injectedFailures(): ((id: string) => boolean) | undefined {
+  const parts = (Deno.env.get("REPSTEM_FAIL_CASES") ?? "").split(",").filter((p) => p !== "");
+  return parts.length > 0 ? (id) => parts.some((p) => id.includes(p)) : undefined;
+}
+
 /** Runs `bench` and returns its exit code (0, 1 a case failed, 130 interrupted). */
 export async function bench(args: string[]): Promise<number> {
   const v = parseOptions(
@@ -76,7 +86,7 @@ export async function bench(args: string[]): Promise<number> {
     { scenario: { type: "string" }, out: { type: "string" } },
     HELP.bench,
   );
-  if (v.help) return console.log(HELP.bench), 0;
+  if (v.help) return printOut(HELP.bench), 0;
   const scenarioPath = (v.scenario as string | undefined) ?? DEFAULT_SCENARIO;
   const outDir = (v.out as string | undefined) ?? DEFAULT_OUT;
   const { scenario, input } = await loadContextInput(scenarioPath);
@@ -93,10 +103,10 @@ export async function bench(args: string[]): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) {
-      console.error("\nStopping now; results of finished cases are in " + outPath);
+      printErr("\nStopping now; results of finished cases are in " + outPath);
       Deno.exit(130);
     }
-    console.error(
+    printErr(
       "\nInterrupted: finishing the current case, then saving (Ctrl-C again to stop at once)",
     );
     controller.abort();
@@ -105,20 +115,21 @@ export async function bench(args: string[]): Promise<number> {
   try {
     const results = await runBench(scenario, context, {
       signal: controller.signal,
+      failCases: injectedFailures(),
       onEvent: progressPrinter(),
       onResults: (r) => writeResults(outPath, r),
     });
     await writeResults(outPath, results);
     const reportPath = join(outDir, "report.html");
     await writeReport(outPath, reportPath);
-    console.log(formatResultsTable(results));
-    console.error(`\nWrote ${outPath} and ${reportPath}`);
+    printOut(formatResultsTable(results));
+    printErr(`\nWrote ${outPath} and ${reportPath}`);
     if (results.context.interrupted) return 130;
     const bad = results.cases.filter((c) =>
       c.state === "errored" || (c.state === "completed" && !c.equivalence.withinTolerance)
     );
     if (bad.length > 0) {
-      console.error(
+      printErr(
         `${bad.length} case(s) errored or were not equivalent: ${bad.map((c) => c.id).join(", ")}`,
       );
       return 1;

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { printOut } from "../output.ts";
 import { join } from "node:path";
 import { parseOptions, UsageError } from "../args.ts";
 import { scenarioJsonSchema } from "../scenario/schema.ts";
@@ -38,7 +39,7 @@ export async function count(args: string[]): Promise<number> {
     { scenario: { type: "string" }, json: { type: "boolean" } },
     HELP.count,
   );
-  if (v.help) return console.log(HELP.count), 0;
+  if (v.help) return printOut(HELP.count), 0;
   const scenarioPath = (v.scenario as string | undefined) ?? DEFAULT_SCENARIO;
   const { scenario, input } = await loadContextInput(scenarioPath);
   const weightsFor = weightsCache(scenario.seed);
@@ -56,7 +57,7 @@ export async function count(args: string[]): Promise<number> {
           : c
       ),
     };
-    console.log(JSON.stringify(results, null, 2));
+    printOut(JSON.stringify(results, null, 2));
     return cases.some((c) => c.state === "errored") ? 1 : 0;
   }
   const rows = cases.map((c) => {
@@ -74,7 +75,7 @@ export async function count(args: string[]): Promise<number> {
       `${formatCount(mb.bytes.cached)} / ${formatCount(rp.bytes.cached)}`,
     ];
   });
-  console.log(
+  printOut(
     formatTable([
       "case",
       "params mb/rp",
@@ -101,7 +102,7 @@ export async function exportModels(args: string[]): Promise<number> {
     seed: { type: "string" },
     out: { type: "string" },
   }, HELP.export);
-  if (v.help) return console.log(HELP.export), 0;
+  if (v.help) return printOut(HELP.export), 0;
   const activation = (v.activation as string | undefined) ?? "gelu";
   if (!["gelu", "relu", "none"].includes(activation)) {
     throw new UsageError(
@@ -139,7 +140,7 @@ export async function exportModels(args: string[]): Promise<number> {
   ) {
     const path = join(out, file);
     await Deno.writeFile(path, encodeModel(graph));
-    console.log(`Wrote ${path} (${graph.nodes.length} nodes)`);
+    printOut(`Wrote ${path} (${graph.nodes.length} nodes)`);
   }
   return 0;
 }
@@ -147,9 +148,9 @@ export async function exportModels(args: string[]): Promise<number> {
 /** Runs `schema` and returns its exit code. */
 export async function schema(args: string[]): Promise<number> {
   const v = parseOptions(args, { out: { type: "string" } }, HELP.schema);
-  if (v.help) return console.log(HELP.schema), 0;
+  if (v.help) return printOut(HELP.schema), 0;
   const out = (v.out as string | undefined) ?? "scenarios/scenario.schema.json";
   await Deno.writeTextFile(out, JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
-  console.log(`Wrote ${out}`);
+  printOut(`Wrote ${out}`);
   return 0;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { printErr, printOut } from "../output.ts";
 import { type OptionValues, parseOptions, UsageError } from "../args.ts";
 import { join } from "node:path";
 import { readResults, writeResults } from "../results/io.ts";
@@ -118,7 +119,7 @@ async function guarded(body: () => Promise<number>): Promise<number> {
       e instanceof UsageError || e instanceof SyntaxError || e instanceof RangeError ||
       e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory
     ) {
-      console.error(`error: ${(e as Error).message}`);
+      printErr(`error: ${(e as Error).message}`);
       return 2;
     }
     throw e;
@@ -137,7 +138,7 @@ async function calibrateCommand(v: OptionValues): Promise<number> {
       const started = performance.now();
       const out = join(dir, `run${String(i + 1).padStart(2, "0")}`);
       results.push((await runBenchProcess(scenario, out)).results);
-      console.error(
+      printErr(
         `[${i + 1}/${runs}] ran ${scenario} in ${
           ((performance.now() - started) / 1000).toFixed(1)
         } s`,
@@ -149,10 +150,10 @@ async function calibrateCommand(v: OptionValues): Promise<number> {
   const c = calibrate(results, thresholds);
   const text = formatCalibration(c);
   if (v.json) {
-    console.error(text);
-    console.log(JSON.stringify(c, null, 2));
+    printErr(text);
+    printOut(JSON.stringify(c, null, 2));
   } else {
-    console.log(text);
+    printOut(text);
   }
   if (typeof v.markdown === "string") {
     await Deno.writeTextFile(v.markdown, "```\n" + text + "\n```\n");
@@ -183,7 +184,7 @@ export function gateCommand(args: string[]): Promise<number> {
       runs: { type: "string" },
       keep: { type: "string" },
     }, GATE_HELP);
-    if (v.help) return console.log(GATE_HELP), 0;
+    if (v.help) return printOut(GATE_HELP), 0;
     if (v.calibrate) return await calibrateCommand(v);
     const paths = {
       baseline: required(v, "baseline", GATE_HELP),
@@ -201,10 +202,10 @@ export function gateCommand(args: string[]): Promise<number> {
     });
     const text = formatVerdictText(verdict, { paths });
     if (v.json) {
-      console.error(text);
-      console.log(formatVerdictJson(verdict).trimEnd());
+      printErr(text);
+      printOut(formatVerdictJson(verdict).trimEnd());
     } else {
-      console.log(text);
+      printOut(text);
     }
     if (typeof v.markdown === "string") {
       await Deno.writeTextFile(v.markdown, formatVerdictMarkdown(verdict, { paths }));
@@ -227,7 +228,7 @@ export function baselineCommand(args: string[]): Promise<number> {
       from: { type: "string" },
       out: { type: "string" },
     }, BASELINE_HELP);
-    if (v.help) return console.log(BASELINE_HELP), 0;
+    if (v.help) return printOut(BASELINE_HELP), 0;
     const out = required(v, "out", BASELINE_HELP);
     if ((typeof v.scenario === "string") === (typeof v.from === "string")) {
       throw new UsageError(
@@ -249,7 +250,7 @@ export function baselineCommand(args: string[]): Promise<number> {
       c.state === "errored" || (c.state === "completed" && !c.equivalence.withinTolerance)
     );
     if (bad.length > 0 || results.context.interrupted) {
-      console.error(
+      printErr(
         `Not writing ${out}: ${results.context.interrupted ? "the run was interrupted; " : ""}` +
           `${bad.length} case(s) errored or were not equivalent${
             bad.length ? `: ${bad.map((c) => c.id).join(", ")}` : ""
@@ -259,7 +260,7 @@ export function baselineCommand(args: string[]): Promise<number> {
     }
     await writeResults(out, results);
     const skipped = results.cases.filter((c) => c.state === "skipped").length;
-    console.log(
+    printOut(
       `Wrote baseline ${out}: scenario ${results.context.scenario.name}, ${results.cases.length} case(s)` +
         `${
           skipped ? ` (${skipped} skipped)` : ""

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { printErr, printOut } from "../output.ts";
 import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { readResults } from "../results/io.ts";
@@ -97,17 +98,17 @@ export async function reportCommand(args: string[]): Promise<number> {
       allowPositionals: true,
     }));
   } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${REPORT_HELP}`);
+    printErr(`error: ${(e as Error).message}\n\n${REPORT_HELP}`);
     return 2;
   }
-  if (values.help) return console.log(REPORT_HELP), 0;
+  if (values.help) return printOut(REPORT_HELP), 0;
   if (positionals.length === 0) {
-    console.error(`error: Cannot make a report as no results file is given\n\n${REPORT_HELP}`);
+    printErr(`error: Cannot make a report as no results file is given\n\n${REPORT_HELP}`);
     return 2;
   }
   const labels = values.label ?? [];
   if (labels.length > 0 && labels.length !== positionals.length) {
-    console.error(
+    printErr(
       `error: Cannot label the results as '--label' must be given once per file: ${labels.length} labels for ${positionals.length} files`,
     );
     return 2;
@@ -118,9 +119,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   } catch (e) {
     const bad = e instanceof SyntaxError || e instanceof RangeError ||
       e instanceof Deno.errors.NotFound;
-    console.error(`error: ${(e as Error).message}`);
+    printErr(`error: ${(e as Error).message}`);
     return bad ? 2 : 1;
   }
-  console.error(`Wrote ${out}`);
+  printErr(`Wrote ${out}`);
   return 0;
 }

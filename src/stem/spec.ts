@@ -83,7 +83,7 @@ export function validateStemSpec(spec: StemSpec): StemSpec {
 }
 
 /**
- * Expands a stem spec into its three MobileOne blocks (DESIGN.md's table).
+ * Expands a stem spec into its three MobileOne blocks (the table in the README's "The RepStem, exactly").
  *
  * @example
  * ```ts

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ignoreWithout } from "../_tools.ts";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
 import { writeReport } from "../../src/report/command.ts";
@@ -15,7 +16,6 @@ import { fixturePath, readFixture } from "../report/_fixtures.ts";
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = "reports/artifacts";
 const hasChromium = existsSync(CHROMIUM);
-const inCi = Deno.env.get("CI") === "true";
 
 interface CanvasInfo {
   id: string;
@@ -40,7 +40,7 @@ const CANVAS_PROBE = `[...document.querySelectorAll("canvas")].map((c) => {
 
 Deno.test({
   name: "report.html renders in headless Chromium offline with every chart drawn",
-  ignore: !hasChromium && !inCi,
+  ignore: ignoreWithout(hasChromium, "Debian's chromium (apt-get install chromium)"),
   // puppeteer keeps sockets and timers of its own beyond the test's awaits.
   sanitizeOps: false,
   sanitizeResources: false,

@@ -4,18 +4,21 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { ignoreWithout } from "../_tools.ts";
 import { existsSync } from "node:fs";
 import { parseResults } from "../../src/results/io.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 const hasSwiftShader = existsSync(SWIFTSHADER_ICD);
-const inCi = Deno.env.get("CI") === "true";
 
 Deno.test({
   name: "bench runs a webgpu scenario end to end; cuda cases are skipped with the reason",
   // CI installs chromium, so there this test must run; elsewhere it needs chromium too
-  ignore: !hasSwiftShader && !inCi,
+  ignore: ignoreWithout(
+    hasSwiftShader,
+    "SwiftShader from Debian's chromium (apt-get install chromium libvulkan1)",
+  ),
   async fn() {
     const out = await Deno.makeTempDir();
     const env: Record<string, string> = {

@@ -103,7 +103,7 @@ Deno.test("buildMultiBranchStem() tags every node with block 1..3 and its branch
   }
 });
 
-Deno.test("buildMultiBranchStem() sets conv attributes from DESIGN.md's table", () => {
+Deno.test("buildMultiBranchStem() sets conv attributes from the README's RepStem table", () => {
   const g = build(spec({ width: 8 }));
   const attrs = (name: string) => g.nodes.find((n) => n.name === name)?.attributes;
   assert.deepEqual(attrs("block1.kxk0.conv"), {

@@ -8,7 +8,7 @@ import type { StemSpec } from "../../src/stem/spec.ts";
 import { randomInput, randomStemWeights } from "../../src/stem/weights.ts";
 import { histogram, maxAbs, maxAbsDiff, referenceStem, runModel, spec } from "../_helpers.ts";
 
-// 1e-4: DESIGN.md asks for fp32 rounding (about 1e-5) between the forms; outputs reach ~20 here
+// 1e-4: the README's stem section asks for fp32 rounding (about 1e-5) between the forms; outputs reach ~20 here
 // and both forms round through three blocks, observed <= 5e-6, so 1e-4 leaves a 20x margin
 const FORMS_TOLERANCE = 1e-4;
 // 5e-5: the float64 reference has no rounding of its own (its erf is within 1.5e-7 * |x| / 2),

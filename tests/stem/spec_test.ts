@@ -9,7 +9,7 @@ import {
 } from "../../src/stem/spec.ts";
 import { spec } from "../_helpers.ts";
 
-Deno.test("stemBlocks() follows DESIGN.md's table for I=3, C=64", () => {
+Deno.test("stemBlocks() follows the README's RepStem table for I=3, C=64", () => {
   const blocks = stemBlocks(spec({ width: 64 }));
   const geometry = blocks.map((b) => [
     b.index,
