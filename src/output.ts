@@ -47,12 +47,32 @@ export function writeAllSync(
   }
 }
 
+/** Where command output goes instead of stdout and stderr (see {@linkcode redirectOutput}). */
+export interface OutputSink {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+let sink: OutputSink | undefined;
+
+/**
+ * Sends {@linkcode printOut} and {@linkcode printErr} to `to` until called again without it:
+ * for calling the commands as functions (a program embedding them, or tests reading their output).
+ */
+export function redirectOutput(to?: OutputSink): void {
+  sink = to;
+}
+
+const line = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
+
 /** Prints a line (or lines) to stdout: the command's result, complete before any exit. */
 export function printOut(text: string): void {
-  writeAllSync(Deno.stdout, encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
+  if (sink) return sink.out(text);
+  writeAllSync(Deno.stdout, encoder.encode(line(text)));
 }
 
 /** Prints a line (or lines) to stderr: progress, notes and errors. */
 export function printErr(text: string): void {
-  writeAllSync(Deno.stderr, encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
+  if (sink) return sink.err(text);
+  writeAllSync(Deno.stderr, encoder.encode(line(text)));
 }

@@ -1,4 +1,5 @@
-/** Test helpers for optional tools, without native code: detection and skip notes. */
+/** Test helpers without native code: optional tools (detection, skip notes) and captured output. */
+import { redirectOutput } from "../src/output.ts";
 
 /**
  * Whether a test that needs an optional tool should be ignored: only off CI (`CI=true`) when the
@@ -26,4 +27,19 @@ export async function hasPythonOnnx(): Promise<boolean> {
   }
   ignoreWithout(success, "Debian's python3-onnx (apt-get install python3-onnx)");
   return success;
+}
+
+/** Runs a command function with its printOut / printErr output captured (see src/output.ts). */
+export async function captureOutput(
+  run: () => Promise<number>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  redirectOutput({ out: (t) => void out.push(t), err: (t) => void err.push(t) });
+  try {
+    const code = await run();
+    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+  } finally {
+    redirectOutput();
+  }
 }

@@ -74,7 +74,7 @@ function required(v: OptionValues, name: string, help: string): string {
   return value;
 }
 
-function parsePct(name: string, value: string | boolean | undefined, max: number) {
+function parsePct(name: string, value: string | boolean | string[] | undefined, max: number) {
   if (value === undefined) return undefined;
   const pct = Number(String(value).replace(/%$/, ""));
   if (typeof value !== "string" || !(pct > 0 && pct < max)) {
@@ -97,7 +97,7 @@ function parseThresholds(v: OptionValues): { threshold?: number; timeThreshold?:
   };
 }
 
-function parseRuns(value: string | boolean | undefined): number {
+function parseRuns(value: string | boolean | string[] | undefined): number {
   if (value === undefined) return DEFAULT_RUNS;
   const n = Number(value);
   if (typeof value !== "string" || !Number.isInteger(n) || n < 2) {

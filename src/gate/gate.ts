@@ -51,14 +51,14 @@ export const DEFAULT_TIME_THRESHOLD = 1.6;
 /** Options of {@linkcode gateResults}. */
 export interface GateOptions {
   /**
-   * Allowed relative loss of the within-run speedup, as a fraction in (0, 1); also the time
-   * threshold when given without `timeThreshold`.
+   * Allowed relative loss of the within-run speedup, as a fraction in (0, 1). It sets the speedup
+   * gate only: each option sets one gate.
    * @default {DEFAULT_THRESHOLD}
    */
   readonly threshold?: number;
   /**
    * Allowed relative slowdown of a form's median between the runs, as a fraction > 0.
-   * @default {threshold when given, else DEFAULT_TIME_THRESHOLD}
+   * @default {DEFAULT_TIME_THRESHOLD}
    */
   readonly timeThreshold?: number;
   /**
@@ -103,8 +103,8 @@ function caseStatus(checks: readonly Check[], inBaseline: boolean, inCurrent: bo
 }
 
 /**
- * Gates a current results object against a baseline. `threshold` given alone sets both the
- * speedup and the time threshold; `timeThreshold` overrides the latter.
+ * Gates a current results object against a baseline. `threshold` sets the speedup gate and
+ * `timeThreshold` the time gate, each independently of the other.
  *
  * @param baseline The accepted run.
  * @param current The run to judge.
@@ -132,7 +132,7 @@ export function gateResults(
   options: GateOptions = {},
 ): Verdict {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-  const timeThreshold = options.timeThreshold ?? options.threshold ?? DEFAULT_TIME_THRESHOLD;
+  const timeThreshold = options.timeThreshold ?? DEFAULT_TIME_THRESHOLD;
   if (!(threshold > 0 && threshold < 1)) {
     throw new RangeError(
       `Cannot gate as 'threshold' must be in (0, 1): current value is ${threshold}`,

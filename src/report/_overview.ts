@@ -61,7 +61,16 @@ function fingerprint(runs: readonly Run[]): string {
     ["onnxruntime-node", (r) => r.context.ortVersion],
     ["Deno (V8)", (r) => `${r.context.denoVersion} (${r.context.v8Version})`],
     ["OS / arch", (r) => `${r.context.os} / ${r.context.arch}`],
-    ["CPU", (r) => `${r.context.cpu.model}, ${r.context.cpu.cores} cores`],
+    [
+      "CPU",
+      (r) =>
+        `${r.context.cpu.model}, ${r.context.cpu.cores} cores${
+          r.context.cpu.usableCores !== undefined &&
+            r.context.cpu.usableCores !== r.context.cpu.cores
+            ? ` (${r.context.cpu.usableCores} usable)`
+            : ""
+        }`,
+    ],
     [
       "roofs (measured)",
       (r) =>

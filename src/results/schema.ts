@@ -140,7 +140,11 @@ export interface Context {
   readonly v8Version: string;
   readonly os: string;
   readonly arch: string;
-  readonly cpu: { readonly model: string; readonly cores: number };
+  /**
+   * `cores`: the machine's (compared by the gate); `usableCores`: those the process could use
+   * (its affinity mask; absent in results written before it was recorded).
+   */
+  readonly cpu: { readonly model: string; readonly cores: number; readonly usableCores?: number };
   readonly gitCommit?: string;
   readonly scenario: {
     readonly name: string;

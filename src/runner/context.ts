@@ -38,6 +38,18 @@ export async function gitCommit(): Promise<string | undefined> {
 /** Fields of the context that depend on the scenario and the counting settings. */
 export type ContextInput = Pick<Context, "scenario" | "cacheBytes" | "conventions">;
 
+/**
+ * The machine's cores (`cores`, what the gate compares) and the cores this process may use
+ * (`usableCores`: the affinity mask, smaller under `taskset`).
+ */
+export function cpuInfo(): { model: string; cores: number; usableCores: number } {
+  let cores = navigator.hardwareConcurrency;
+  try {
+    cores = cpus().length || cores;
+  } catch { /* no --allow-sys: the usable count is the best we know */ }
+  return { model: cpuModel(), cores, usableCores: navigator.hardwareConcurrency };
+}
+
 /** Gathers the context of a run starting now. */
 export async function collectContext(input: ContextInput): Promise<Context> {
   const commit = await gitCommit();
@@ -49,7 +61,7 @@ export async function collectContext(input: ContextInput): Promise<Context> {
     v8Version: Deno.version.v8,
     os: `${Deno.build.os} ${Deno.osRelease()}`,
     arch: Deno.build.arch,
-    cpu: { model: cpuModel(), cores: navigator.hardwareConcurrency },
+    cpu: cpuInfo(),
     ...(commit ? { gitCommit: commit } : {}),
     ...input,
   };

@@ -5,26 +5,12 @@ import { fileURLToPath } from "node:url";
 import { baselineCommand, gateCommand } from "../../src/gate/command.ts";
 import type { Verdict } from "../../src/gate/verdict.ts";
 import { readResults } from "../../src/results/io.ts";
+import { captureOutput } from "../_tools.ts";
 
 const DATA = fileURLToPath(new URL("../testdata/gate", import.meta.url));
 const BASELINE = `${DATA}/baseline.json`;
 
-/** Runs a command with console.log / console.error captured. */
-async function capture(run: () => Promise<number>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  try {
-    const code = await run();
-    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    [console.log, console.error] = [log, error];
-  }
-}
-
-const gate = (...args: string[]) => capture(() => gateCommand(args));
+const gate = (...args: string[]) => captureOutput(() => gateCommand(args));
 
 Deno.test("gateCommand() exits 0 when nothing regressed and prints the table", async () => {
   const r = await gate("--baseline", BASELINE, "--current", `${DATA}/current_same.json`);
@@ -126,7 +112,7 @@ Deno.test("baselineCommand() --from writes a baseline and refuses errored result
   const dir = await Deno.makeTempDir();
   try {
     const out = join(dir, "baselines", "ci.json");
-    const ok = await capture(() => baselineCommand(["--from", BASELINE, "--out", out]));
+    const ok = await captureOutput(() => baselineCommand(["--from", BASELINE, "--out", out]));
     assert.equal(ok.code, 0);
     assert.match(ok.stdout, /Wrote baseline .*1 case\(s\)/);
     assert.deepEqual(await readResults(out), await readResults(BASELINE));
@@ -140,12 +126,12 @@ Deno.test("baselineCommand() --from writes a baseline and refuses errored result
         cases: [{ id: c.id, config: c.config, state: "errored", error: "x" }],
       }),
     );
-    const refused = await capture(() =>
+    const refused = await captureOutput(() =>
       baselineCommand(["--from", errored, "--out", join(dir, "no.json")])
     );
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /Not writing .*1 case\(s\) errored/);
-    const usage = await capture(() => baselineCommand(["--out", out]));
+    const usage = await captureOutput(() => baselineCommand(["--out", out]));
     assert.equal(usage.code, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });

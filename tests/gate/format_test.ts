@@ -13,7 +13,7 @@ const paths = { baseline: "base.json", current: "cur.json" };
 
 Deno.test("formatVerdictText() shows the outcome, the gates, every check and the failures", () => {
   const base = baselineResults();
-  const v = gateResults(base, scaleTimes(base, 1.5), { threshold: 0.2 });
+  const v = gateResults(base, scaleTimes(base, 1.5), { threshold: 0.2, timeThreshold: 0.2 });
   const text = formatVerdictText(v, { paths });
   const lines = text.split("\n");
   assert.match(lines[0], /^RepStem gate: REGRESSED \(4 check\(s\) failed in 2 of 2 case\(s\)\)/);
@@ -27,7 +27,9 @@ Deno.test("formatVerdictText() shows the outcome, the gates, every check and the
 
 Deno.test("formatVerdictMarkdown() puts findings first and every check in a details block", () => {
   const base = baselineResults();
-  const md = formatVerdictMarkdown(gateResults(base, scaleTimes(base, 1.5), { threshold: 0.2 }));
+  const md = formatVerdictMarkdown(
+    gateResults(base, scaleTimes(base, 1.5), { threshold: 0.2, timeThreshold: 0.2 }),
+  );
   assert.match(md, /^### RepStem gate: REGRESSED/);
   const findings = md.indexOf("| status | case | finding |");
   const details = md.indexOf("<details><summary>All checks</summary>");

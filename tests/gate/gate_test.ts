@@ -1,6 +1,13 @@
 /** gateResults(): hard gates, statistical gates, presence and context rules on hand-made results. */
 import assert from "node:assert/strict";
-import { type Check, exitCodeOf, gateResults, type Verdict } from "../../src/gate/gate.ts";
+import {
+  type Check,
+  DEFAULT_THRESHOLD,
+  DEFAULT_TIME_THRESHOLD,
+  exitCodeOf,
+  gateResults,
+  type Verdict,
+} from "../../src/gate/gate.ts";
 import type { CaseResult, CompletedCase, Results } from "../../src/results/schema.ts";
 import { baselineResults, completed, config, results, samples, scaleTimes } from "./_helpers.ts";
 
@@ -134,7 +141,7 @@ Deno.test("gateResults() treats a case's differing threads as a context differen
 
 Deno.test("gateResults() fails a planted 1.5x slowdown on time, not on the unchanged speedup", () => {
   const base = baselineResults();
-  const v = gateResults(base, scaleTimes(base, 1.5), { threshold: 0.2 });
+  const v = gateResults(base, scaleTimes(base, 1.5), { threshold: 0.2, timeThreshold: 0.2 });
   assert.equal(v.timeThreshold, 0.2); // `threshold` alone sets both
   const time = checks(v).filter((k) => k.gate === "time");
   assert.equal(time.length, 4);
@@ -157,7 +164,7 @@ Deno.test("gateResults() passes a slowdown past the threshold that is within the
   const cur = results([
     completed(c, { mb: samples(1.25, 9, 7, 0.6), rp: samples(1, 9, 8, 0.6) }),
   ]);
-  const v = gateResults(base, cur, { threshold: 0.2 });
+  const v = gateResults(base, cur, { threshold: 0.2, timeThreshold: 0.2 });
   const time = checks(v).filter((k) => k.gate === "time");
   assert.ok(time.some((k) => k.ratio! > 1.2), "the point estimate is past the threshold");
   assert.ok(time.every((k) => k.status === "pass"));
@@ -231,4 +238,18 @@ Deno.test("gateResults() gates the GPU cross-provider error and a changed provid
   // Results written before `provider` existed: the device names the provider.
   const { provider: _, ...old } = c;
   assert.equal(gateResults(base, withCase(base, 0, old as CompletedCase)).outcome, "pass");
+});
+
+Deno.test("gateResults() threshold sets the speedup gate only, timeThreshold the time gate only", () => {
+  const base = results([completed(config())]);
+  const slower = scaleTimes(base, 1.5); // 50% slower, speedup unchanged
+  // --threshold 10 alone: the time gate keeps its default (160%), so 1.5x passes it
+  const speedupOnly = gateResults(base, slower, { threshold: 0.1 });
+  assert.ok(checks(speedupOnly).filter((k) => k.gate === "time").every((k) => k.status === "pass"));
+  assert.equal(speedupOnly.timeThreshold, DEFAULT_TIME_THRESHOLD);
+  assert.equal(speedupOnly.threshold, 0.1);
+  // --time-threshold 20 alone: the speedup gate keeps its default
+  const timeOnly = gateResults(base, slower, { timeThreshold: 0.2 });
+  assert.ok(checks(timeOnly).filter((k) => k.gate === "time").every((k) => k.status === "fail"));
+  assert.equal(timeOnly.threshold, DEFAULT_THRESHOLD);
 });

@@ -2,20 +2,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPORT_HELP, reportCommand, writeReport } from "../../src/report/command.ts";
 import { fixturePath } from "./_fixtures.ts";
+import { captureOutput } from "../_tools.ts";
 
-/** Runs the command with console.error and console.log captured. */
+/** Runs the command with its output captured. */
 async function run(args: string[]): Promise<{ code: number; err: string; out: string }> {
-  const err: string[] = [];
-  const out: string[] = [];
-  const { error, log } = console;
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  try {
-    return { code: await reportCommand(args), err: err.join("\n"), out: out.join("\n") };
-  } finally {
-    console.error = error;
-    console.log = log;
-  }
+  const r = await captureOutput(() => reportCommand(args));
+  return { code: r.code, err: r.stderr, out: r.stdout };
 }
 
 Deno.test("reportCommand() writes one self-contained report of two runs", async () => {
