@@ -32,8 +32,7 @@ Missing, errored and newly skipped cases fail; new cases are noted.
 Options:
   --baseline FILE            accepted results (e.g. reports/baselines/ci.json)
   --current FILE             results to judge (e.g. reports/ci/results.json)
-  --threshold PCT            allowed loss of the within-run speedup, in percent (default ${THR});
-                             given alone it is also the time threshold
+  --threshold PCT            allowed loss of the within-run speedup, in percent (default ${THR})
   --time-threshold PCT       allowed slowdown of a median between runs, in percent (default ${TIME}:
                              absolute times on a shared machine vary up to 2x; calibrate a quiet
                              runner and tighten it)
