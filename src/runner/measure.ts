@@ -51,8 +51,12 @@ export interface MeasureOptions {
 
 /** What one task's timing produced. */
 export interface TaskMeasurement {
-  /** Duration of the very first call (allocation, kernel selection, compiles), in ms. */
-  firstRunMs: number;
+  /**
+   * Duration of the task in round 0, in ms: kept out of the warm-up's stability window and out of
+   * the samples. Not the session's first call, which a caller times itself when it matters
+   * (bench's `firstRunMs` is the equivalence run).
+   */
+  firstRoundMs: number;
   /** Warm-up rounds run after the first call. */
   warmupRuns: number;
   /** Sampling durations in ms, in round order: index i is round i, so tasks pair by index. */
@@ -65,7 +69,7 @@ export type Task = () => Promise<unknown> | unknown;
 /**
  * Times tasks interleaved: every round runs each task once, in an order freshly shuffled
  * (Fisher-Yates with `random`), so drift and neighbours hit all tasks alike. Round 0 gives each
- * task's `firstRunMs`. Warm-up rounds follow until, over the last `warmup.minRuns` rounds, every
+ * task's `firstRoundMs`. Warm-up rounds follow until, over the last `warmup.minRuns` rounds, every
  * task is within `stableWithin`, or `warmup.maxRuns` rounds have run. Sampling rounds follow until
  * both `minSamples` rounds and `minTimeMs` of wall time are reached, or the wall time exceeds
  * `maxTimeMs`; at least one sample is always taken.
@@ -130,7 +134,7 @@ export async function measureInterleaved(
   }
 
   return Object.fromEntries(
-    names.map((n) => [n, { firstRunMs: first[n], warmupRuns, samplesMs: samples[n] }]),
+    names.map((n) => [n, { firstRoundMs: first[n], warmupRuns, samplesMs: samples[n] }]),
   );
 }
 

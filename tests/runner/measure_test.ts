@@ -24,10 +24,10 @@ const options = (over: Partial<MeasureOptions> = {}): MeasureOptions => ({
   ...over,
 });
 
-Deno.test("measureInterleaved() records the first run apart from warm-up and samples", async () => {
+Deno.test("measureInterleaved() records round 0 apart from warm-up and samples", async () => {
   const { tasks, clock } = fake({ a: (n) => (n === 0 ? 100 : 10) });
   const r = await measureInterleaved(tasks, { ...options(), clock });
-  assert.equal(r.a.firstRunMs, 100);
+  assert.equal(r.a.firstRoundMs, 100);
   assert.equal(r.a.warmupRuns, 3); // the slow first run does not count against stability
   assert.deepEqual(r.a.samplesMs, [10, 10, 10, 10, 10]);
 });
@@ -118,7 +118,7 @@ Deno.test("measureInterleaved() awaits async tasks inside the timed span", async
     },
   };
   const r = await measureInterleaved(tasks, { ...options(), clock: () => now });
-  assert.equal(r.a.firstRunMs, 7);
+  assert.equal(r.a.firstRoundMs, 7);
   assert.deepEqual(r.a.samplesMs, [7, 7, 7, 7, 7]);
 });
 
