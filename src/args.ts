@@ -9,8 +9,15 @@ import { parseArgs } from "node:util";
 /** Bad command-line input; the CLI prints its message and exits 2. */
 export class UsageError extends Error {}
 
-/** Parsed option values by name. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+/** Parsed option values by name (`string[]` for an option declared `multiple`). */
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
+/** One option's declaration, as node:util's parseArgs takes it. */
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  readonly multiple?: boolean;
+}
 
 /**
  * Parses options strictly (unknown options and positionals are errors); `-h`/`--help` is added.
@@ -19,17 +26,38 @@ export type OptionValues = Record<string, string | boolean | undefined>;
  */
 export function parseOptions(
   args: string[],
-  options: Record<string, { type: "string" | "boolean"; short?: string }>,
+  options: Record<string, OptionSpec>,
   help: string,
 ): OptionValues {
+  return parseCommandLine(args, options, help).values;
+}
+
+/**
+ * Parses options and up to `maxPositionals` positional arguments (file paths), strictly.
+ *
+ * @throws {UsageError} For an unknown option, a missing value or too many positionals.
+ */
+export function parseCommandLine(
+  args: string[],
+  options: Record<string, OptionSpec>,
+  help: string,
+  maxPositionals = 0,
+): { values: OptionValues; positionals: string[] } {
+  let parsed;
   try {
-    return parseArgs({
+    parsed = parseArgs({
       args,
       options: { ...options, help: { type: "boolean", short: "h" } },
       strict: true,
-      allowPositionals: false,
-    }).values as OptionValues;
+      allowPositionals: maxPositionals > 0,
+    });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n\n${help}`);
   }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new UsageError(
+      `Unexpected argument "${parsed.positionals[maxPositionals]}": at most ${maxPositionals} file(s)\n\n${help}`,
+    );
+  }
+  return { values: parsed.values as OptionValues, positionals: parsed.positionals };
 }

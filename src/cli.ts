@@ -14,7 +14,10 @@ import { reportCommand } from "./report/command.ts";
 import { baselineCommand, gateCommand } from "./gate/command.ts";
 import { HELP } from "./commands/help.ts";
 import { bench } from "./commands/bench.ts";
-import { count, exportModels, schema } from "./commands/offline.ts";
+import { count } from "./commands/count.ts";
+import { exportModels } from "./commands/export.ts";
+import { schema } from "./commands/schema.ts";
+import { ModelInputError } from "./source/model_file.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   report: reportCommand,
@@ -43,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof UsageError || e instanceof ScenarioError || e instanceof SyntaxError ||
+      e instanceof ModelInputError ||
       e instanceof Deno.errors.NotFound || e instanceof RangeError
     ) {
       printErr(`error: ${(e as Error).message}`);
