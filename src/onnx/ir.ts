@@ -97,6 +97,13 @@ export interface ModelInfo {
   readonly opsetImports?: readonly OpsetImport[];
   /** `metadata_props` as key/value pairs, in order. */
   readonly metadata?: readonly { readonly key: string; readonly value: string }[];
+  /**
+   * An encoded `ModelProto` holding only what the IR does not model (local functions, training
+   * info, the graph's doc string, metadata, sparse initializers and quantization annotations,
+   * initializers listed as inputs, value infos that are not tensors, unknown fields), merged back
+   * by the encoder so that a model keeps them through a rewrite.
+   */
+  readonly extra?: Uint8Array;
 }
 
 /** A whole ONNX graph with one opset of the default domain. */

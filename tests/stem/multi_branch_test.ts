@@ -116,7 +116,7 @@ Deno.test("buildMultiBranchStem() sets conv attributes from the README's RepStem
   assert.deepEqual(attrs("block2.scale.conv")?.pads, { type: "ints", value: [0, 0, 0, 0] });
   assert.deepEqual(attrs("block2.scale.conv")?.strides, { type: "ints", value: [2, 2] });
   assert.deepEqual(attrs("block3.kxk0.conv")?.kernel_shape, { type: "ints", value: [1, 1] });
-  assert.equal(attrs("block3.skip.bn")?.epsilon.value, 1e-5);
+  assert.deepEqual(attrs("block3.skip.bn")?.epsilon, { type: "float", value: 1e-5 });
   // branch convs have no bias input
   for (const n of g.nodes.filter((n) => n.opType === "Conv")) assert.equal(n.inputs.length, 2);
 });
