@@ -1,20 +1,41 @@
 /**
  * Static counts over a graph, one rule per op type: parameters, buffers, MACs, FLOPs and memory
- * traffic, per node, per block and for the whole graph.
+ * traffic, per node, per block and for the whole graph: of the harness's stems and of any ONNX
+ * model a user exports. Pure arithmetic on inferred shapes: no weight is read beyond its length.
  *
  * Conventions (also in {@linkcode COUNTING_CONVENTIONS}, which results carry):
- * - One FLOP is one scalar add, multiply or divide; a multiply-accumulate (MAC) is 2 FLOPs.
- * - Conv MACs are `N * Cout * Hout * Wout * (Cin / groups) * kh * kw`, batch N included, as papers
- *   and timm count them; conv FLOPs are 2 * MACs. A conv's bias is elementwise work.
- * - Elementwise FLOPs per output element: BatchNormalization 2, Conv bias 1, Add/Sub/Mul/Div 1,
- *   Relu/Sigmoid/Erf/Gelu 1 (a convention: Erf and Sigmoid cost many instructions), Sum
- *   (inputs - 1), Identity 0; GlobalAveragePool 1 per input element.
- * - Each initializer counts once, at the first node reading it: Conv weight and bias and BN scale
- *   and bias are parameters, BN mean and var buffers, anything else (the GELU scalars) constants.
- * - Bytes use `elementBytes` per element (4 for float32). A node reads each distinct input
- *   (activations and initializers) and writes its outputs; naive sums that over nodes (upper
- *   bound), minimum counts what a set of nodes must move with an unbounded cache (lower bound),
- *   cached simulates an LRU write-back cache of `cacheBytes` (in between).
+ * - One FLOP is one scalar add, multiply, divide or comparison (max, min); a multiply-accumulate
+ *   (MAC) is 2 FLOPs; a transcendental (exp, erf, tanh, sqrt) counts 1 by convention.
+ * - MACs: Conv `N * Cout * Hout * Wout * (Cin / groups) * kh * kw` (batch N included, as papers
+ *   and timm count them; any number of spatial dims), ConvTranspose `N * Cin * Hin * Win *
+ *   (Cout / groups) * kh * kw`, Gemm `M * N * K`, MatMul `batch * M * N * K` (batch broadcast).
+ *   FLOPs `conv` = 2 * MACs. Conv, ConvTranspose and Gemm biases are elementwise work.
+ * - Elementwise FLOPs per output element: BatchNormalization 2; LayerNormalization,
+ *   InstanceNormalization, GroupNormalization 7 (6 without bias); Softmax, LogSoftmax 5; Conv and
+ *   Gemm bias 1 (Gemm alpha != 1 and beta != 1 one more each); Add/Sub/Mul/Div/Pow/Mod,
+ *   comparisons, Where 1; Relu, Sigmoid, Tanh, Erf, Gelu and other one-input activations and
+ *   math ops 1; Clip 2; Mish 3; HardSigmoid 4; HardSwish 5; Sum/Max/Min (inputs - 1), Mean
+ *   inputs; Resize nearest 0, linear 7, cubic 31. Pools: MaxPool/AveragePool/LpPool kernel
+ *   elements per output element; GlobalAveragePool/GlobalMaxPool 1 per input element; Reduce*
+ *   and ArgMax/ArgMin/TopK 1 per input element (ReduceL1, ReduceL2, ReduceSumSquare,
+ *   ReduceLogSumExp 2). Data movement (Reshape, Transpose, Concat, Split, Slice, Gather, Flatten,
+ *   Squeeze, Unsqueeze, Expand, Tile, Pad, Cast, Identity, Dropout, Shape, Constant, ...) 0.
+ *   Any node whose outputs shape inference folds to constants (the Shape -> Gather -> Concat
+ *   chains that compute shapes) 0.
+ * - Constant tensors (initializers, Constant nodes' values) count once, at the first node reading
+ *   them: non-float ones are constants; BatchNormalization mean and var are buffers; weights and
+ *   biases of Conv, ConvTranspose, Gemm, BatchNormalization, LayerNormalization,
+ *   InstanceNormalization, GroupNormalization and PRelu's slope are parameters; settings (Resize
+ *   scales, Clip bounds, Pad values, ...) and float tensors of at most 1 element (the GELU
+ *   scalars) are constants; every other float tensor (MatMul weights, layer-scale factors) is a
+ *   parameter.
+ * - Bytes: `elementBytes` per float32 element (4 by default); other element types their own size
+ *   (int64 8, float16 2, bool 1). A node reads each distinct input (activations and constants)
+ *   and writes its outputs; naive sums that over nodes (upper bound), minimum counts what a set
+ *   of nodes must move with an unbounded cache (lower bound), cached simulates an LRU write-back
+ *   cache of `cacheBytes` (in between).
+ * - A node that has no rule, or whose shapes cannot be inferred, counts 0 MACs and FLOPs and is
+ *   listed in `uncounted`; tensors without a shape count 0 bytes.
  *
  * @example
  * ```ts
@@ -31,7 +52,9 @@
  * @module
  */
 import { type Graph, type Node, numel } from "../onnx/ir.ts";
-import { inferShapes } from "../onnx/shapes.ts";
+import { inferShapesPartial, resolveInputShapes } from "../onnx/shapes.ts";
+import { DataType, elementSize } from "../onnx/_values.ts";
+import { attributeConstants, COUNT_RULES, type Roles, type Work } from "./_count_rules.ts";
 import {
   distinctInputs,
   minimumTraffic,
@@ -40,17 +63,21 @@ import {
   type SizeOf,
 } from "./_traffic.ts";
 
+export { COUNTING_CONVENTIONS } from "./_conventions.ts";
+
 /** Options of {@linkcode countGraph}. */
 export interface CountOptions {
   /** Capacity in bytes of the simulated last-level cache (0 gives naive; Infinity allowed). */
   readonly cacheBytes: number;
-  /** Bytes per tensor element. @default 4 */
+  /** Bytes per float32 element (other element types count at their own size). @default 4 */
   readonly elementBytes?: number;
+  /** Full shapes of graph inputs with dynamic dims (the CLI's `--shape`). */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
 }
 
-/** FLOPs, split so conv FLOPs read like papers' MACs (times 2). */
+/** FLOPs, split so MAC FLOPs read like papers' MACs (times 2). */
 export interface FlopCounts {
-  /** 2 * MACs of convs. */
+  /** 2 * MACs (of Conv, ConvTranspose, Gemm and MatMul; the name predates the latter). */
   readonly conv: number;
   /** Per-element work of the rules in {@linkcode COUNTING_CONVENTIONS}. */
   readonly elementwise: number;
@@ -78,15 +105,15 @@ export interface NodeCounts {
   readonly block: number | null;
   /** Branch of the node's tag; null for an untagged node. */
   readonly branch: string | null;
-  /** Learnable elements first read here: Conv weight and bias, BN scale (gamma) and bias (beta). */
+  /** Learnable elements first read here (see {@linkcode COUNTING_CONVENTIONS}). */
   readonly params: number;
   /** BN running mean and var elements first read here. */
   readonly buffers: number;
-  /** Conv only: N * Cout * Hout * Wout * (Cin / groups) * kh * kw. */
+  /** Conv, ConvTranspose, Gemm and MatMul multiply-accumulates; 0 for other ops. */
   readonly macs: number;
   readonly flops: FlopCounts;
   readonly bytes: NodeBytes;
-  /** Shape of the first output. */
+  /** Shape of the first output; empty when it has none inferred (the node is then uncounted). */
   readonly outputShape: number[];
   /** flops.total / bytes.naive (0 when nothing moves). */
   readonly arithmeticIntensity: number;
@@ -96,20 +123,27 @@ export interface NodeCounts {
 export interface Totals {
   readonly params: number;
   readonly buffers: number;
-  /** Elements of other initializers (the GELU scalars), at their first reader. */
+  /** Elements of other constant tensors (the GELU scalars, int64 shapes), at their first reader. */
   readonly constants: number;
   readonly macs: number;
   readonly flops: FlopCounts;
   readonly bytes: {
     /** Sum of the nodes' naive bytes. */
     readonly naive: number;
-    /** The set run alone with an unbounded cache: what it reads from outside plus what leaves it. */
+    /** The set run alone with an unbounded cache: what it reads from outside and what leaves. */
     readonly minimum: number;
     /** Sum of the nodes' cached bytes. */
     readonly cached: number;
   };
-  /** Op type to node count. */
+  /** Op type to node count (uncounted nodes included). */
   readonly nodes: Record<string, number>;
+}
+
+/** A node counted as 0 MACs and 0 FLOPs, and why. */
+export interface UncountedNode {
+  readonly node: string;
+  readonly opType: string;
+  readonly reason: string;
 }
 
 /** Counts of a whole graph. */
@@ -119,96 +153,8 @@ export interface GraphCounts {
   /** One entry per tagged block, in block order; untagged nodes are in none. */
   readonly blocks: Array<{ readonly block: number } & Totals>;
   readonly total: Totals;
-}
-
-/** What each count means, in words, to be written into results and reports. */
-export const COUNTING_CONVENTIONS: Record<string, string> = Object.freeze({
-  flop: "One FLOP is one scalar add, multiply or divide; one MAC (multiply-accumulate) is 2 FLOPs.",
-  params: "Learnable elements: Conv weights and biases, BatchNormalization scale (gamma) and " +
-    "bias (beta). Each initializer counts once, at the first node that reads it.",
-  buffers: "BatchNormalization running mean and var elements, reported apart from params.",
-  constants: "Elements of every other initializer (e.g. the GELU scalars sqrt(2), 1, 0.5), at " +
-    "their first reader; unused initializers count in the graph total only.",
-  macs: "Conv only: N * Cout * Hout * Wout * (Cin / groups) * kh * kw, batch N included, as " +
-    "papers and timm count them; the conv bias is not a MAC.",
-  convFlops: "2 * MACs.",
-  elementwiseFlops: "Per output element: BatchNormalization 2, Conv bias 1, Add/Sub/Mul/Div 1, " +
-    "Relu 1, Sigmoid 1, Erf 1 and Gelu 1 (a convention: Erf and Sigmoid take many more " +
-    "instructions), Sum (inputs - 1), Identity 0; GlobalAveragePool 1 per input element. " +
-    "Exact GELU built from Div, Erf, Add, Mul, Mul thus costs 5 per element.",
-  bytesRead: "Per node: every distinct input tensor, activations and initializers, at " +
-    "elementBytes per element.",
-  bytesWritten: "Per node: every output tensor at elementBytes per element.",
-  naiveBytes: "Sum over nodes of read + written: no fusion, no cache (upper bound).",
-  minimumBytes: "Graph: graph inputs and initializers read by some node, plus graph outputs " +
-    "(lower bound). Block: the block run alone with an unbounded cache, i.e. what its nodes " +
-    "read from outside the block (its input, its weights) plus what they produce that leaves " +
-    "the block; block minimums therefore do not sum to the graph minimum.",
-  cachedBytes: "An LRU cache of cacheBytes holding whole tensors, write-back, over the node " +
-    "order: a resident input costs 0, a missing one its size (then resident if it fits); an " +
-    "output that fits stays resident and dirty, a larger one is streamed out at its size; " +
-    "evicting a dirty tensor still needed or a graph output costs its size, charged to its " +
-    "producer, as are dirty graph outputs at the end; dead tensors are dropped free. " +
-    "minimum <= cached <= naive; cached == naive at cacheBytes 0.",
-  arithmeticIntensity: "Per node: total FLOPs / naive bytes.",
-  blocks: "Block totals sum their tagged nodes; untagged nodes are in no block.",
-});
-
-interface Work {
-  readonly macs: number;
-  readonly elementwise: number;
-}
-
-type Rule = (inputs: ReadonlyArray<readonly number[]>, output: readonly number[]) => Work;
-
-const perOutput = (factor: number): Rule => (_, out) => ({
-  macs: 0,
-  elementwise: factor * numel(out),
-});
-
-/** One rule per op type; the shapes of missing optional inputs are empty arrays. */
-const RULES: Readonly<Record<string, Rule>> = {
-  Conv: ([, w, bias], out) => ({
-    macs: numel(out) * w[1] * w[2] * w[3],
-    elementwise: bias && bias.length > 0 ? numel(out) : 0,
-  }),
-  BatchNormalization: perOutput(2),
-  Add: perOutput(1),
-  Sub: perOutput(1),
-  Mul: perOutput(1),
-  Div: perOutput(1),
-  Relu: perOutput(1),
-  Sigmoid: perOutput(1),
-  Erf: perOutput(1),
-  Gelu: perOutput(1),
-  Identity: perOutput(0),
-  Sum: (inputs, out) => ({ macs: 0, elementwise: (inputs.length - 1) * numel(out) }),
-  GlobalAveragePool: ([x]) => ({ macs: 0, elementwise: numel(x) }),
-};
-
-type Roles = Record<"params" | "buffers" | "constants", number>;
-
-function roleOf(opType: string, inputIndex: number): keyof Roles {
-  const weightOrBias = inputIndex === 1 || inputIndex === 2;
-  if ((opType === "Conv" || opType === "BatchNormalization") && weightOrBias) return "params";
-  if (opType === "BatchNormalization" && (inputIndex === 3 || inputIndex === 4)) return "buffers";
-  return "constants";
-}
-
-/** Initializer elements per node, each initializer at its first reader; then the unused ones. */
-function attributeInitializers(graph: Graph): { perNode: Roles[]; unused: number } {
-  const sizes = new Map(graph.initializers.map((t) => [t.name, numel(t.dims)]));
-  const perNode = graph.nodes.map((node) => {
-    const roles = { params: 0, buffers: 0, constants: 0 };
-    node.inputs.forEach((t, k) => {
-      const n = sizes.get(t);
-      if (n === undefined) return;
-      sizes.delete(t);
-      roles[roleOf(node.opType, k)] += n;
-    });
-    return roles;
-  });
-  return { perNode, unused: [...sizes.values()].reduce((a, b) => a + b, 0) };
+  /** Nodes without a counting rule or an inferred shape, in graph order (empty for the stems). */
+  readonly uncounted: UncountedNode[];
 }
 
 function checkOption(name: string, value: number, positive: boolean): void {
@@ -238,19 +184,25 @@ function sumTotals(nodes: readonly NodeCounts[], constants: number, minimum: num
 }
 
 interface Context {
-  readonly shapeOf: (t: string) => readonly number[];
+  readonly shapes: ReadonlyMap<string, readonly number[]>;
+  readonly folded: (node: Node) => boolean;
   readonly sizeOf: SizeOf;
 }
 
-function countNode(node: Node, roles: Roles, cached: number, ctx: Context): NodeCounts {
-  const rule = RULES[node.opType];
-  if (!rule) {
-    throw new TypeError(
-      `Cannot count node "${node.name}" as its op type has no counting rule: current value is "${node.opType}"`,
-    );
+/** The node's work, or why it has none. */
+function workOf(node: Node, ctx: Context): Work | string {
+  const rule = COUNT_RULES[node.opType];
+  if (!rule) return `op "${node.opType}" has no counting rule`;
+  if (ctx.folded(node)) return { macs: 0, elementwise: 0 };
+  const shape = (t: string) => (t === "" ? undefined : ctx.shapes.get(t));
+  try {
+    return rule(node.inputs.map(shape), node.outputs.map(shape), node);
+  } catch (e) {
+    return `its counting rule failed: ${e instanceof Error ? e.message : e}`;
   }
-  const outputShape = [...ctx.shapeOf(node.outputs[0])];
-  const work = rule(node.inputs.map((t) => (t === "" ? [] : ctx.shapeOf(t))), outputShape);
+}
+
+function countNode(node: Node, roles: Roles, cached: number, work: Work, ctx: Context): NodeCounts {
   const conv = 2 * work.macs;
   const total = conv + work.elementwise;
   const read = distinctInputs(node).reduce((s, t) => s + ctx.sizeOf(t), 0);
@@ -266,36 +218,73 @@ function countNode(node: Node, roles: Roles, cached: number, ctx: Context): Node
     macs: work.macs,
     flops: { conv, elementwise: work.elementwise, total },
     bytes: { read, written, naive, cached },
-    outputShape,
+    outputShape: [...(ctx.shapes.get(node.outputs[0]) ?? [])],
     arithmeticIntensity: naive > 0 ? total / naive : 0,
   };
 }
 
 /**
  * Counts parameters, buffers, MACs, FLOPs and memory traffic of a graph, per node, per block
- * (from the nodes' tags) and in total, by the rules of {@linkcode COUNTING_CONVENTIONS}.
+ * (from the nodes' tags) and in total, by the rules of {@linkcode COUNTING_CONVENTIONS}. Nodes
+ * it cannot count (no rule, no inferred shape) count 0 and are listed in `uncounted`.
  *
  * @param graph A graph whose nodes are in topological order.
- * @param options The simulated cache size and the element size.
- * @returns Per-node counts in graph order, per-block totals in block order, graph totals.
+ * @param options The simulated cache size, the float32 element size, and input shapes.
+ * @returns Per-node counts in graph order, per-block totals in block order, graph totals and
+ *   the uncounted nodes.
  * @throws {RangeError} When cacheBytes is negative or NaN, or elementBytes is not positive.
- * @throws {TypeError} For an op type without a rule, or shapes that do not infer.
+ * @throws {TypeError} When a graph input keeps a dynamic dim (give it in `inputShapes`), or
+ *   `inputShapes` names no input or has the wrong rank.
+ * @example
+ * ```ts
+ * import { countGraph } from "./counts.ts";
+ * // Gemm 1x512 by 512x1000 plus bias: 512,000 MACs, 1,000 bias adds, 513,000 params
+ * const c = countGraph({
+ *   name: "fc", opset: 17,
+ *   inputs: [{ name: "x", shape: [1, 512] }], outputs: [{ name: "y", shape: [1, 1000] }],
+ *   initializers: [
+ *     { name: "w", dims: [1000, 512], data: new Float32Array(512_000) },
+ *     { name: "b", dims: [1000], data: new Float32Array(1000) },
+ *   ],
+ *   nodes: [{
+ *     name: "fc", opType: "Gemm", inputs: ["x", "w", "b"], outputs: ["y"],
+ *     attributes: { transB: { type: "int", value: 1 } },
+ *   }],
+ * }, { cacheBytes: 0 });
+ * if (c.total.macs !== 512_000 || c.total.params !== 513_000) throw new Error();
+ * ```
  */
 export function countGraph(graph: Graph, options: CountOptions): GraphCounts {
-  const { cacheBytes, elementBytes = 4 } = options;
+  const { cacheBytes, elementBytes = 4, inputShapes } = options;
   checkOption("cacheBytes", cacheBytes, false);
   checkOption("elementBytes", elementBytes, true);
-  const shapes = inferShapes(graph);
-  const shapeOf = (t: string) => {
+  resolveInputShapes(graph, inputShapes);
+  const inferred = inferShapesPartial(graph, { inputShapes });
+  const { shapes, types, values } = inferred;
+  const sizeOf = (t: string) => {
     const s = shapes.get(t);
-    if (!s) throw new TypeError(`Cannot count graph as tensor "${t}" has no inferred shape`);
-    return s;
+    if (!s) return 0;
+    const type = types.get(t) ?? DataType.FLOAT;
+    return numel(s) * (type === DataType.FLOAT ? elementBytes : elementSize(type));
   };
-  const sizeOf = (t: string) => numel(shapeOf(t)) * elementBytes;
+  const folded = (node: Node) => {
+    const outs = nodeOutputs(node);
+    return outs.length > 0 && outs.every((t) => values.has(t));
+  };
+  const ctx: Context = { shapes, folded, sizeOf };
   const outputs = new Set(graph.outputs.map((o) => o.name));
   const cached = simulateCache(graph.nodes, sizeOf, outputs, cacheBytes);
-  const { perNode, unused } = attributeInitializers(graph);
-  const nodes = graph.nodes.map((n, i) => countNode(n, perNode[i], cached[i], { shapeOf, sizeOf }));
+  const { perNode, unused } = attributeConstants(graph);
+  const why = new Map(inferred.unknown.map((u) => [u.index, u.reason]));
+  const uncounted: UncountedNode[] = [];
+  const nodes = graph.nodes.map((node, i) => {
+    const work = why.has(i) ? why.get(i)! : workOf(node, ctx);
+    if (typeof work === "string") {
+      uncounted.push({ node: node.name, opType: node.opType, reason: work });
+    }
+    const w = typeof work === "string" ? { macs: 0, elementwise: 0 } : work;
+    return countNode(node, perNode[i], cached[i], w, ctx);
+  });
   const totalsOf = (idx: number[], extraConstants = 0) =>
     sumTotals(
       idx.map((i) => nodes[i]),
@@ -308,5 +297,5 @@ export function countGraph(graph: Graph, options: CountOptions): GraphCounts {
     block,
     ...totalsOf(indices.filter((i) => nodes[i].block === block)),
   }));
-  return { nodes, blocks, total: totalsOf(indices, unused) };
+  return { nodes, blocks, total: totalsOf(indices, unused), uncounted };
 }

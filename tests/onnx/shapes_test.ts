@@ -68,9 +68,16 @@ Deno.test("inferShapes() throws TypeError for unknown ops and undefined tensors"
     inputs: [{ name: "x", shape: [1] }],
     outputs: [],
     initializers: [],
-    nodes: [{ name: "n", opType: "Softmax", inputs: ["x"], outputs: ["y"], attributes: {} }],
+    nodes: [{
+      name: "n",
+      opType: "com.example.Foo",
+      inputs: ["x"],
+      outputs: ["y"],
+      attributes: {},
+    }],
   };
   assert.throws(() => inferShapes(g), TypeError);
+  assert.equal(inferShapes(g, { partial: true }).has("y"), false);
   const undefinedInput = { ...g, nodes: [{ ...g.nodes[0], opType: "Relu", inputs: ["z"] }] };
   assert.throws(() => inferShapes(undefinedInput), TypeError);
 });

@@ -231,6 +231,7 @@ Deno.test("countGraph() block totals sum to the graph totals", () => {
     }
     assert.deepEqual(hist, c.total.nodes);
     assert.equal(Object.values(c.total.nodes).reduce((a, b) => a + b), g.nodes.length);
+    assert.deepEqual(c.uncounted, []);
   }
 });
 
@@ -250,9 +251,11 @@ Deno.test("countGraph() output shapes match inferShapes and tags map to blocks",
   assert.deepEqual([u.nodes[0].block, u.nodes[0].branch, u.blocks.length], [null, null, 0]);
 });
 
-Deno.test("countGraph() rejects unknown ops and bad options", () => {
-  const g = graph([node("Softmax", ["x"], "out")]);
-  assert.throws(() => countGraph(g, { cacheBytes: 0 }), TypeError);
+Deno.test("countGraph() lists unknown ops as uncounted and rejects bad options", () => {
+  const g = graph([node("com.example.Foo", ["x"], "out")]);
+  const c = countGraph(g, { cacheBytes: 0 });
+  assert.deepEqual(c.uncounted.map((u) => [u.node, u.opType]), [["out", "com.example.Foo"]]);
+  assert.deepEqual([c.total.flops.total, c.total.nodes], [0, { "com.example.Foo": 1 }]);
   const ok = graph([node("Relu", ["x"], "out")]);
   assert.throws(
     () => countGraph(ok, { cacheBytes: -1 }),
