@@ -10,6 +10,7 @@
  * @module
  */
 import type { Graph, Node } from "../../onnx/ir.ts";
+import { inferShapesPartial } from "../../onnx/shapes.ts";
 
 /** Shapes and areas of a graph's tensors. */
 export interface ShapeInfo {
@@ -116,6 +117,38 @@ const spatial = (s: readonly number[] | undefined) =>
   s && s.length >= 3 && s.slice(2).every((d) => d > 0) ? s.slice(2).reduce((a, b) => a * b) : 0;
 
 /**
+ * Shapes from the project's full shape inference (130+ ops), for the ops the rules above do not
+ * know (ReduceMean of a squeeze-excite, Reshape, Resize, Split, ...), so that one unknown op does
+ * not blind the fusion downstream. Dynamic input dims are filled with two different sets of
+ * sentinel sizes: a dim that comes out equal in both runs does not depend on them and is known,
+ * one that differs is dynamic (-1).
+ */
+function projectedShapes(graph: Graph): ReadonlyMap<string, readonly number[]> {
+  const run = (sentinels: readonly number[]) => {
+    let k = 0;
+    const inputShapes = new Map(
+      graph.inputs.filter((i) => !i.unranked).map((i) => [
+        i.name,
+        i.shape.map((d) => (d >= 0 ? d : sentinels[k++ % sentinels.length])),
+      ]),
+    );
+    try {
+      return inferShapesPartial(graph, { inputShapes, partial: true }).shapes;
+    } catch {
+      return new Map<string, readonly number[]>();
+    }
+  };
+  const a = run([1009, 1013, 1019, 1021]);
+  const b = run([2003, 2011, 2017, 2027]);
+  const out = new Map<string, readonly number[]>();
+  for (const [name, s] of a) {
+    const t = b.get(name);
+    if (t && t.length === s.length) out.set(name, s.map((d, i) => (d === t[i] ? d : -1)));
+  }
+  return out;
+}
+
+/**
  * Infers shapes and areas of every tensor of a graph in topological order.
  *
  * @param graph The graph.
@@ -139,10 +172,14 @@ export function inferShapeInfo(
     if (!i.unranked) shapes.set(i.name, i.shape);
     area.set(i.name, spatial(i.shape) || 1);
   }
+  let projected: ReadonlyMap<string, readonly number[]> | undefined;
+  const fallback = (name: string) => (projected ??= projectedShapes(graph)).get(name);
   for (const node of graph.nodes) {
     const out = node.outputs[0];
     if (!out || shapes.has(out)) continue;
-    const s = mergeDeclared(rule(node, node.inputs.map((i) => shapes.get(i))), declared.get(out));
+    const inferred = rule(node, node.inputs.map((i) => shapes.get(i))) ??
+      (fallback(out) ? [...fallback(out)!] : undefined);
+    const s = mergeDeclared(inferred, declared.get(out));
     if (s) shapes.set(out, s);
     const inAreas = node.inputs.map((i) => area.get(i) ?? 0);
     const strides = ints(node, "strides", []).reduce((a, b) => a * b, 1);

@@ -41,8 +41,8 @@ export interface Plan {
   readonly removed: ReadonlySet<Node>;
   /** MACs of the emitted convs minus MACs of the removed nodes (negative: the graph got cheaper). */
   readonly cost: number;
-  /** Tensors that are linear in a source under this plan. */
-  readonly linear: ReadonlySet<string>;
+  /** Tensors that are linear in a source under this plan, with their expressions. */
+  readonly linear: ReadonlyMap<string, Lin>;
 }
 
 interface Expressions {
@@ -120,7 +120,7 @@ export function analyze(ctx: Context, boundaries: ReadonlySet<string>): Plan {
       groups,
       removed: new Set(removedKeys.map((k) => ctx.producer.get(k)!)),
       cost: emitted - sumCost(ctx, removedKeys),
-      linear: new Set(e.lin.keys()),
+      linear: e.lin,
     };
   }
 }
@@ -137,9 +137,17 @@ function fanOuts(ctx: Context): string[] {
   });
 }
 
+/** Whether an expression computes a Conv of its own (not only BN, scales, sums of its source). */
+const hasConv = (ctx: Context, lin: Lin) =>
+  lin.nodes.some((k) => ctx.producer.get(k)?.opType === "Conv");
+
 /**
  * Plans the fusion of a whole graph: every fan-out starts as a boundary, then each linear one,
- * in graph order, is composed through where that lowers the total MACs.
+ * in graph order, is composed through where that lowers the total MACs. A fan-out tensor that a
+ * Conv computes and that several nodes (or the graph's outputs) read stays a boundary: composing it into a consumer conv would merge two layers the
+ * network keeps apart (its other reader needs it anyway), which is not reparameterization, and
+ * would change the network's weights beyond what its deploy form has. Folding a BN or a scale
+ * into copies for each reader is allowed where it removes work.
  *
  * @param ctx The graph index.
  * @returns The cheapest plan found.
@@ -149,7 +157,10 @@ export function planFusion(ctx: Context): Plan {
   const boundaries = new Set(candidates);
   let plan = analyze(ctx, boundaries);
   for (const t of candidates) {
-    if (!plan.linear.has(t)) continue;
+    const lin = plan.linear.get(t);
+    const readers = new Set(ctx.consumers.get(t) ?? []).size;
+    const shared = readers > 1 || ctx.outputs.has(t) || ctx.external.has(t);
+    if (!lin || (shared && hasConv(ctx, lin))) continue;
     boundaries.delete(t);
     const trial = analyze(ctx, boundaries);
     if (trial.cost < plan.cost - 1e-9 * Math.max(1, Math.abs(plan.cost))) plan = trial;
