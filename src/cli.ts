@@ -17,6 +17,7 @@ import { bench } from "./commands/bench.ts";
 import { count } from "./commands/count.ts";
 import { exportModels } from "./commands/export.ts";
 import { schema } from "./commands/schema.ts";
+import { reparam } from "./commands/reparam.ts";
 import { ModelInputError } from "./source/model_file.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   baseline: baselineCommand,
   bench,
   count,
+  reparam,
   export: exportModels,
   schema,
 };

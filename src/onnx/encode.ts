@@ -114,11 +114,12 @@ function encodeValueInfo(info: ValueInfo): ValueInfoProto {
     const dim = info.shape.map((d, i) => {
       const name = info.dimNames?.[i];
       return create(TensorShapeProto_DimensionSchema, {
-        value: name !== undefined
-          ? { case: "dimParam", value: name }
-          : d >= 0
+        // a fixed size wins over a name; a dynamic one keeps its name, or has no value at all
+        value: d >= 0
           ? { case: "dimValue", value: BigInt(d) }
-          : undefined, // a dimension of unknown size and no name: no value at all
+          : name !== undefined
+          ? { case: "dimParam", value: name }
+          : undefined,
       });
     });
     tensorType.shape = create(TensorShapeProtoSchema, { dim });

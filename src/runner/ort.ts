@@ -58,6 +58,8 @@ export interface RunOutput {
 export interface Session {
   /** Runs the model on one float32 input and returns its first output. */
   run(input: Float32Array, dims: readonly number[]): Promise<RunOutput>;
+  /** Runs the model on one float32 input and returns every float32 output by name. */
+  runAll(input: Float32Array, dims: readonly number[]): Promise<Record<string, RunOutput>>;
   /** A runner over a prebuilt input tensor, for timing loops (nothing allocated per call). */
   bind(input: Float32Array, dims: readonly number[]): () => Promise<void>;
   /** Ends profiling; returns the trace file's path, or undefined when profiling was off. */
@@ -190,6 +192,14 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
       const out = await session.run({ [inputName]: new ort.Tensor("float32", input, [...dims]) });
       const t = out[outputName];
       return { data: t.data as Float32Array, dims: [...t.dims] };
+    },
+    async runAll(input, dims) {
+      const out = await session.run({ [inputName]: new ort.Tensor("float32", input, [...dims]) });
+      const all: Record<string, RunOutput> = {};
+      for (const [name, t] of Object.entries(out)) {
+        if (t.type === "float32") all[name] = { data: t.data as Float32Array, dims: [...t.dims] };
+      }
+      return all;
     },
     bind(input, dims) {
       const feeds = { [inputName]: new ort.Tensor("float32", input, [...dims]) };
