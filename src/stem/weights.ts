@@ -2,7 +2,7 @@
  * Seeded weights for the multi-branch stem, with BatchNorm statistics far from identity.
  *
  * Conv weights get a per-channel gain (log-uniform in [0.3, 3] times Kaiming's scale), so the
- * running variances span about 0.1 to 10; gamma has both signs and beta is non-zero. Running
+ * running variances span about 0.001 to 60; gamma has both signs and beta is non-zero. Running
  * mean and variance are calibrated on a seeded 32x32 image through the float64 reference
  * (with a small jitter, as a finite calibration set gives), the way a trained network's are:
  * activations stay of order 1 through the three blocks, so fp32 equivalence errors stay at
