@@ -187,7 +187,8 @@ export function inferShapeInfo(
       ? (inAreas[0] || 1) / strides
       : GLOBAL_POOLS.has(node.opType)
       ? 1
-      : Math.max(1, ...inAreas);
+      // other ops keep the largest area among their activation inputs (constants have none)
+      : Math.max(0, ...inAreas) || 1;
     area.set(out, spatial(s) || derived);
   }
   return {

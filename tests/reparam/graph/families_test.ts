@@ -254,3 +254,21 @@ Deno.test("fuseGraph() fuses with dynamic batch and spatial dims, MACs per outpu
   assertValidFusion(graph, fused);
   await assertSameFunction(graph, fused, [2, 8, 10, 12]);
 });
+
+Deno.test("fuseGraph() merges a stride-2 3x3 + 1x1 block on an input of dynamic H and W", async () => {
+  // Output sizes floor((H + 2 - 3) / 2) + 1 and floor((H - 1) / 2) + 1 agree for every H, so
+  // the branches merge although no size is known (an export with dynamic_axes on H and W)
+  const net = new Net(61);
+  const x = net.input("x", [-1, 3, -1, -1], ["batch", undefined, "h", "w"]);
+  const y = net.relu(net.add(
+    net.bn(net.conv(x.name, { cout: 8, k: 3, stride: 2 })),
+    net.bn(net.conv(x.name, { cout: 8, k: 1, stride: 2, pads: 0 })),
+  ));
+  const graph = net.graph(x, y, 13);
+  const { graph: fused, merges } = fuseGraph(graph);
+  assert.equal(merges.length, 1);
+  assert.deepEqual(ops(fused), { Conv: 1, Relu: 1 });
+  for (const shape of [[1, 3, 15, 15], [2, 3, 16, 9]]) {
+    await assertSameFunction(graph, fused, shape);
+  }
+});
