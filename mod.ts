@@ -48,7 +48,15 @@ export * from "./src/stats/compare.ts";
 export * from "./src/runner/measure.ts";
 export * from "./src/results/schema.ts";
 export * from "./src/results/io.ts";
-export { buildCase, compareOutputs, countCase } from "./src/case.ts";
+export {
+  buildCase,
+  type BuiltCase,
+  compareOutputs,
+  countCase,
+  type CountedCase,
+  countForms,
+} from "./src/case.ts";
+export * from "./src/source/mod.ts";
 export { runBench } from "./src/bench.ts";
 export {
   DEFAULT_THRESHOLD,

@@ -56,7 +56,9 @@ export function parseCommandLine(
   }
   if (parsed.positionals.length > maxPositionals) {
     throw new UsageError(
-      `Unexpected argument "${parsed.positionals[maxPositionals]}": at most ${maxPositionals} file(s)\n\n${help}`,
+      `Unexpected argument "${
+        parsed.positionals[maxPositionals]
+      }": at most ${maxPositionals} file(s)\n\n${help}`,
     );
   }
   return { values: parsed.values as OptionValues, positionals: parsed.positionals };

@@ -1,6 +1,8 @@
 /**
- * The case loop: scenario -> cases -> both stem graphs -> counts -> onnxruntime runs ->
- * statistics -> one result per case. Errors are kept per case; the run goes on.
+ * The case loop: scenario -> cases -> both graphs from the case's source (a generated stem or a
+ * user's model, see `src/source/`) -> counts -> onnxruntime runs -> statistics -> one result per
+ * case. Everything after the source is one pipeline that does not know which source it has.
+ * Errors are kept per case; the run goes on.
  *
  * @module
  */
@@ -9,8 +11,12 @@ import { encodeModel } from "./onnx/encode.ts";
 import type { Scenario } from "./scenario/schema.ts";
 import { type Case, type CaseConfig, expandScenario } from "./scenario/expand.ts";
 import { buildIdentityGraph } from "./stem/identity.ts";
-import { randomInput, type StemWeights } from "./stem/weights.ts";
-import { type BuiltCase, compareOutputs, countCase, describe, weightsCache } from "./case.ts";
+import { randomInput } from "./stem/weights.ts";
+import { compareOutputs, countCase, type CountedCase, describe } from "./case.ts";
+import type { CaseGraphs, CaseSource } from "./source/source.ts";
+import { scenarioSource } from "./source/mod.ts";
+import { loadScenarioModels, type ScenarioModel } from "./source/scenario_models.ts";
+import { verifyFusion } from "./runner/verify.ts";
 import {
   createSession,
   latencyIncludes,
@@ -29,6 +35,7 @@ import type {
   CompletedCase,
   Context,
   CrossProvider,
+  Equivalence,
   FormResult,
   Results,
 } from "./results/schema.ts";
@@ -62,6 +69,11 @@ export interface BenchOptions {
    * run would: how the end-to-end tests plant an errored case on every machine alike.
    */
   readonly failCases?: (id: string) => boolean;
+  /**
+   * The scenario's models as read by `loadScenarioModels` (index for index); when absent they
+   * are read here, relative to `context.scenario.path`.
+   */
+  readonly models?: readonly ScenarioModel[];
 }
 
 /** Shared state of a run: a scratch folder and the roofs measured so far (per provider and threads). */
@@ -165,20 +177,20 @@ function providerOf(config: CaseConfig): string {
 
 /** Runs both forms on the CPU provider: the reference for a GPU provider's outputs. */
 async function crossProviderCheck(
-  built: BuiltCase,
+  graphs: CaseGraphs,
   input: Float32Array,
   gpu: { multiBranch: Float32Array; reparameterized: Float32Array },
   tolerance: number,
 ): Promise<CrossProvider> {
   let maxAbsError = 0;
   for (const name of ["multiBranch", "reparameterized"] as const) {
-    const cpu = await createSession(encodeModel(built.graphs[name]), {
+    const cpu = await createSession(encodeModel(graphs[name]), {
       device: "cpu",
       threads: 1,
       optimizationLevel: "all",
     });
     try {
-      const out = await cpu.run(input, built.inputShape);
+      const out = await cpu.run(input, graphs.inputShape);
       const e = compareOutputs(out.data, gpu[name], tolerance).maxAbsError;
       maxAbsError = Number.isNaN(e) || e > maxAbsError ? e : maxAbsError;
     } finally {
@@ -188,16 +200,45 @@ async function crossProviderCheck(
   return { reference: "cpu", maxAbsError, tolerance, withinTolerance: maxAbsError <= tolerance };
 }
 
+/**
+ * Equivalence of a user's model against its own fp32 noise floor (`verifyFusion`, CPU provider,
+ * optimizer off), with the normwise tolerance also stated in absolute terms for the worst output.
+ */
+async function noiseFloorEquivalence(
+  graphs: CaseGraphs,
+  input: Float32Array,
+  taps: readonly { readonly name: string; readonly label: string }[],
+): Promise<Equivalence> {
+  const { multiBranch, reparameterized, inputShape } = graphs;
+  const v = await verifyFusion(multiBranch, reparameterized, input, inputShape, { taps });
+  const scaleOf = (d: { maxAbs: number; normwise: number }) =>
+    d.normwise > 0 && Number.isFinite(d.maxAbs / d.normwise) ? d.maxAbs / d.normwise : undefined;
+  // max |reference| of the worst output (the one maxRelError comes from), else of the floor's
+  const scale = scaleOf(v.error) ?? scaleOf(v.floor) ?? 1;
+  const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+  return {
+    maxAbsError: v.error.maxAbs,
+    maxRelError: v.error.normwise,
+    tolerance: finite(v.tolerance * scale),
+    withinTolerance: v.equal,
+    method: "noise-floor",
+    floor: { maxAbs: v.floor.maxAbs, normwise: v.floor.normwise },
+    floorMultiple: v.multiple,
+    relTolerance: finite(v.tolerance),
+  };
+}
+
 async function runCase(
   c: Case,
-  built: BuiltCase,
+  built: CountedCase,
   scenario: Scenario,
   state: RunState,
 ): Promise<CompletedCase> {
   const { config } = c;
+  const { graphs } = built;
   const provider = providerOf(config);
   const options = { ...sessionBase(config, scenario), optimizationLevel: config.optimizationLevel };
-  const input = randomInput(built.inputShape.reduce((a, b) => a * b, 1), scenario.seed);
+  const input = randomInput(graphs.inputShape.reduce((a, b) => a * b, 1), scenario.seed);
   const sessions: Session[] = [];
   try {
     const open = async (g: Graph) => {
@@ -205,31 +246,35 @@ async function runCase(
       sessions.push(s);
       return s;
     };
-    const mb = await open(built.graphs.multiBranch);
-    const rp = await open(built.graphs.reparameterized);
-    const overhead = await open(buildIdentityGraph(built.outputShape));
+    const mb = await open(graphs.multiBranch);
+    const rp = await open(graphs.reparameterized);
     // The very first call of each session (allocation, kernel choice, shader compiles) is the
     // equivalence run, so it is timed here and reported as firstRunMs.
     const firstRun = async (s: Session) => {
       const start = performance.now();
-      const out = await s.run(input, built.inputShape);
+      const out = await s.run(input, graphs.inputShape);
       return { out, ms: performance.now() - start };
     };
     const [first, firstRp] = [await firstRun(mb), await firstRun(rp)];
     const [outMb, outRp] = [first.out, firstRp.out];
     const firstRunMs = { multiBranch: first.ms, reparameterized: firstRp.ms };
-    const equivalence = compareOutputs(outMb.data, outRp.data, scenario.tolerance.maxAbsError);
+    const equivalence = graphs.equivalence?.method === "noise-floor"
+      ? await noiseFloorEquivalence(graphs, input, graphs.equivalence.taps)
+      : compareOutputs(outMb.data, outRp.data, scenario.tolerance.maxAbsError);
     const crossProvider = provider === "cpu" ? undefined : await crossProviderCheck(
-      built,
+      graphs,
       input,
       { multiBranch: outMb.data, reparameterized: outRp.data },
       scenario.tolerance.crossProviderMaxAbsError,
     );
-    const outputSize = built.outputShape.reduce((a, b) => a * b, 1);
+    // The binding overhead: an Identity of the output's size, as onnxruntime returned it.
+    const outputShape = outMb.dims;
+    const overhead = await open(buildIdentityGraph(outputShape));
+    const outputSize = outputShape.reduce((a, b) => a * b, 1);
     const m = await measureInterleaved({
-      multiBranch: mb.bind(input, built.inputShape),
-      reparameterized: rp.bind(input, built.inputShape),
-      overhead: overhead.bind(new Float32Array(outputSize), built.outputShape),
+      multiBranch: mb.bind(input, graphs.inputShape),
+      reparameterized: rp.bind(input, graphs.inputShape),
+      overhead: overhead.bind(new Float32Array(outputSize), outputShape),
     }, { warmup: scenario.warmup, sampling: scenario.sampling });
     const seed = scenario.seed;
     const latency = (name: "multiBranch" | "reparameterized") => ({
@@ -248,7 +293,7 @@ async function runCase(
     const analyze = (name: "multiBranch" | "reparameterized") =>
       analyzeForm(
         `${c.id}.${name}`,
-        built.graphs[name],
+        graphs[name],
         { ...built.forms[name], latencyMs: latency(name) },
         analyzeInput,
       );
@@ -279,11 +324,11 @@ async function runCase(
 export async function evaluateCase(
   c: Case,
   scenario: Scenario,
-  weightsFor: (config: CaseConfig) => StemWeights,
+  source: CaseSource,
   state: RunState,
   failCase: (id: string) => boolean = () => false,
 ): Promise<CaseResult> {
-  const counted = countCase(c, scenario, weightsFor);
+  const counted = await countCase(c, scenario, source);
   if (!counted.built) return counted.result;
   const { built } = counted;
   const status = providerStatus(c.config.device);
@@ -315,14 +360,18 @@ export async function evaluateCase(
  *
  * @param scenario The parsed scenario.
  * @param context The run's context (see runner/context.ts).
+ * @param options Progress callbacks, the abort signal, injected failures, the models read.
+ * @throws {ScenarioError} When the scenario's models are not given and cannot be read.
  */
 export async function runBench(
   scenario: Scenario,
   context: Context,
   options: BenchOptions = {},
 ): Promise<Results> {
-  const cases = expandScenario(scenario);
-  const weightsFor = weightsCache(scenario.seed);
+  const models = options.models ??
+    (scenario.models ? await loadScenarioModels(scenario, context.scenario.path) : []);
+  const cases = expandScenario(scenario, models);
+  const source = scenarioSource(scenario, models);
   const done: CaseResult[] = [];
   const state: RunState = {
     workDir: await Deno.makeTempDir({ prefix: "repstem-" }),
@@ -339,7 +388,7 @@ export async function runBench(
         return snapshot({ finishedAt: new Date().toISOString(), interrupted: true });
       }
       options.onEvent?.({ kind: "case-start", index, total: cases.length, id: c.id });
-      const result = await evaluateCase(c, scenario, weightsFor, state, options.failCases);
+      const result = await evaluateCase(c, scenario, source, state, options.failCases);
       done.push(result);
       options.onEvent?.({ kind: "case-end", index, total: cases.length, result });
       await options.onResults?.(snapshot());

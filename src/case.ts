@@ -1,18 +1,19 @@
 /**
- * One case without onnxruntime: its stem spec, both graphs, their counts, the weights cache and
- * the comparison of outputs. `deno task count` needs only this file, not the native runtime.
+ * One case without onnxruntime: both graphs from the case's source, their counts, and the
+ * comparison of outputs. `deno task count` needs only this file, not the native runtime.
  *
  * @module
  */
 import type { Graph } from "./onnx/ir.ts";
 import { countGraph, COUNTING_CONVENTIONS } from "./profile/counts.ts";
-import type { Case, CaseConfig } from "./scenario/expand.ts";
+import type { Case, StemCaseConfig } from "./scenario/expand.ts";
 import type { Scenario } from "./scenario/schema.ts";
-import { buildMultiBranchStem, stemOutputShape } from "./stem/multi_branch.ts";
-import { buildReparamStem } from "./stem/reparameterized.ts";
-import type { StemSpec } from "./stem/spec.ts";
-import { randomStemWeights, type StemWeights } from "./stem/weights.ts";
+import type { StemWeights } from "./stem/weights.ts";
 import type { CaseResult, Equivalence, FormResult, Forms } from "./results/schema.ts";
+import type { CaseGraphs, CaseSource } from "./source/source.ts";
+import { stemGraphs } from "./source/stem.ts";
+
+export { caseSpec, weightsCache } from "./source/stem.ts";
 
 /** Measurement conventions written into every context beside the counting ones. */
 export const MEASURING_CONVENTIONS: Readonly<Record<string, string>> = {
@@ -23,51 +24,76 @@ export const MEASURING_CONVENTIONS: Readonly<Record<string, string>> = {
   speedup: "median(multiBranch) / median(reparameterized), ci95 by paired bootstrap over rounds",
   equivalence:
     "both forms run on onnxruntime on the same seeded input; maxRelError = maxAbsError / max|multiBranch|",
+  modelEquivalence: "a user's model: both forms on onnxruntime's CPU provider with the optimizer " +
+    "off, against the model's own fp32 noise floor (the multi-branch form with the optimizer off " +
+    "vs all); relTolerance = max(floorMultiple x floor, 1e-5) on maxRelError, tolerance the same " +
+    "in absolute terms",
 };
 
-/** The stem spec of a case. */
-export function caseSpec(config: CaseConfig): StemSpec {
-  return {
-    inChannels: config.inChannels,
-    width: config.width,
-    branches: config.branches,
-    scaleBranch: config.scaleBranch,
-    se: config.se,
-    activation: config.activation,
-  };
+/** Both stem graphs of a case and their counts (what {@linkcode buildCase} returns). */
+export interface BuiltCase {
+  /** Both stem graphs, every node tagged. */
+  readonly graphs: { readonly multiBranch: Graph; readonly reparameterized: Graph };
+  /** Their counts. */
+  readonly forms: Forms;
+  /** `[batchSize, inChannels, resolution, resolution]`. */
+  readonly inputShape: readonly number[];
+  /** `[batchSize, width, resolution / 4, resolution / 4]`. */
+  readonly outputShape: readonly number[];
 }
 
-/** Both graphs of a case and their counts. */
-export interface BuiltCase {
-  readonly graphs: { readonly multiBranch: Graph; readonly reparameterized: Graph };
+/** A case's graphs, from any source, and their counts: the input of the rest of the pipeline. */
+export interface CountedCase {
+  /** What the case's source built. */
+  readonly graphs: CaseGraphs;
+  /** Counts of both forms. */
   readonly forms: Forms;
-  readonly inputShape: readonly number[];
-  readonly outputShape: readonly number[];
 }
 
 function formCounts(graph: Graph, cacheBytes: number): FormResult {
   const counts = countGraph(graph, { cacheBytes });
-  return { ...counts.total, blocks: counts.blocks, perNode: counts.nodes };
+  const uncounted = counts.uncounted ?? [];
+  return {
+    ...counts.total,
+    blocks: counts.blocks,
+    perNode: counts.nodes,
+    ...(uncounted.length > 0 ? { uncounted } : {}),
+  };
 }
 
 /**
- * Builds both forms of a case and counts them (pure, no onnxruntime).
+ * Counts both forms of a case, whatever its source (pure, no onnxruntime).
+ *
+ * @param graphs Both graphs at the case's input shape.
+ * @param cacheBytes Cache size of the traffic estimate.
+ * @returns The counts of each form.
+ */
+export function countForms(
+  graphs: { readonly multiBranch: Graph; readonly reparameterized: Graph },
+  cacheBytes: number,
+): Forms {
+  return {
+    multiBranch: formCounts(graphs.multiBranch, cacheBytes),
+    reparameterized: formCounts(graphs.reparameterized, cacheBytes),
+  };
+}
+
+/**
+ * Builds both forms of a stem case and counts them (pure, no onnxruntime).
  *
  * @param weights Train-time weights for the case's spec (shared across resolutions).
  */
-export function buildCase(config: CaseConfig, weights: StemWeights, cacheBytes: number): BuiltCase {
-  const spec = caseSpec(config);
-  const geometry = { batchSize: config.batchSize, resolution: config.resolution };
-  const multiBranch = buildMultiBranchStem(spec, weights, geometry);
-  const reparameterized = buildReparamStem(spec, weights, geometry);
+export function buildCase(
+  config: StemCaseConfig,
+  weights: StemWeights,
+  cacheBytes: number,
+): BuiltCase {
+  const { multiBranch, reparameterized, inputShape, outputShape } = stemGraphs(config, weights);
   return {
     graphs: { multiBranch, reparameterized },
-    forms: {
-      multiBranch: formCounts(multiBranch, cacheBytes),
-      reparameterized: formCounts(reparameterized, cacheBytes),
-    },
-    inputShape: multiBranch.inputs[0].shape,
-    outputShape: stemOutputShape(spec, geometry),
+    forms: countForms({ multiBranch, reparameterized }, cacheBytes),
+    inputShape,
+    outputShape,
   };
 }
 
@@ -93,21 +119,6 @@ export function compareOutputs(
   return { maxAbsError, maxRelError, tolerance, withinTolerance: maxAbsError <= tolerance };
 }
 
-/** A weights cache keyed by spec: every resolution of a spec shares its weights. */
-export function weightsCache(seed: number): (config: CaseConfig) => StemWeights {
-  const cache = new Map<string, StemWeights>();
-  return (config) => {
-    const spec = caseSpec(config);
-    const key = JSON.stringify(spec);
-    let w = cache.get(key);
-    if (!w) {
-      w = randomStemWeights(spec, seed);
-      cache.set(key, w);
-    }
-    return w;
-  };
-}
-
 /** Conventions of the counts and the measurement, as written into results. */
 export function conventions(): Record<string, string> {
   return { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS };
@@ -119,24 +130,30 @@ export function describe(error: unknown): string {
 }
 
 /**
- * Builds and counts one case without running it. `result` is a skipped case holding the counts
- * ("counts only"), or an errored one when the case cannot be built; `built` is set when it could.
+ * Builds and counts one case without running it, from its source. `result` is a skipped case
+ * holding the counts ("counts only"), or an errored one when the case cannot be built or
+ * counted; `built` is set when it could.
+ *
+ * @param c The case.
+ * @param scenario Its scenario (for the cache size).
+ * @param source Where its graphs come from.
  */
-export function countCase(
+export async function countCase(
   c: Case,
   scenario: Scenario,
-  weightsFor: (config: CaseConfig) => StemWeights,
-): { result: CaseResult; built?: BuiltCase } {
+  source: CaseSource,
+): Promise<{ result: CaseResult; built?: CountedCase }> {
   try {
-    const built = buildCase(c.config, weightsFor(c.config), scenario.cacheMiB * 1024 * 1024);
+    const graphs = await source.build(c.config);
+    const forms = countForms(graphs, scenario.cacheMiB * 1024 * 1024);
     const result: CaseResult = {
       id: c.id,
       config: c.config,
       state: "skipped",
       reason: "counts only",
-      forms: built.forms,
+      forms,
     };
-    return { result, built };
+    return { result, built: { graphs, forms } };
   } catch (error) {
     return { result: { id: c.id, config: c.config, state: "errored", error: describe(error) } };
   }

@@ -8,6 +8,7 @@ import { printErr, printOut } from "../output.ts";
 import { join } from "node:path";
 import { parseOptions } from "../args.ts";
 import { loadScenario } from "../scenario/load.ts";
+import { loadScenarioModels } from "../source/scenario_models.ts";
 import type { Context } from "../results/schema.ts";
 import { formatResultsTable } from "../format.ts";
 import { writeReport } from "../report/command.ts";
@@ -17,11 +18,18 @@ import { COUNTING_CONVENTIONS } from "../profile/counts.ts";
 import { MEASURING_CONVENTIONS } from "../case.ts";
 import { writeResults } from "../results/io.ts";
 
-/** Loads a scenario and the parts of the context that come from it. */
+/**
+ * Loads a scenario, reads the model files it names, and gives the parts of the context that come
+ * from it.
+ *
+ * @throws {ScenarioError} When the scenario or one of its model files cannot be used.
+ */
 export async function loadContextInput(scenarioPath: string) {
   const { scenario, hash } = await loadScenario(scenarioPath);
+  const models = await loadScenarioModels(scenario, scenarioPath);
   return {
     scenario,
+    models,
     input: {
       scenario: {
         name: scenario.name,
@@ -89,7 +97,7 @@ export async function bench(args: string[]): Promise<number> {
   if (v.help) return printOut(HELP.bench), 0;
   const scenarioPath = (v.scenario as string | undefined) ?? DEFAULT_SCENARIO;
   const outDir = (v.out as string | undefined) ?? DEFAULT_OUT;
-  const { scenario, input } = await loadContextInput(scenarioPath);
+  const { scenario, models, input } = await loadContextInput(scenarioPath);
   // onnxruntime's native library loads only here, so `count` and `--help` never need it
   const { runBench } = await import("../bench.ts");
   const { collectContext } = await import("../runner/context.ts");
@@ -116,6 +124,7 @@ export async function bench(args: string[]): Promise<number> {
     const results = await runBench(scenario, context, {
       signal: controller.signal,
       failCases: injectedFailures(),
+      models,
       onEvent: progressPrinter(),
       onResults: (r) => writeResults(outPath, r),
     });

@@ -11,7 +11,8 @@ import { formatCount, formatTable } from "../format.ts";
 import { DEFAULT_SCENARIO, HELP } from "./help.ts";
 import { loadContextInput } from "./bench.ts";
 import { expandScenario } from "../scenario/expand.ts";
-import { countCase, weightsCache } from "../case.ts";
+import { countCase } from "../case.ts";
+import { scenarioSource } from "../source/mod.ts";
 import { parseShapeFlag, withInputShape } from "../onnx/input_shape.ts";
 import { loadModelInput, ModelInputError } from "../source/model_file.ts";
 import { countGraph } from "../profile/counts.ts";
@@ -107,11 +108,11 @@ export async function count(args: string[]): Promise<number> {
     return await countModel(positionals[0], v);
   }
   const scenarioPath = (v.scenario as string | undefined) ?? DEFAULT_SCENARIO;
-  const { scenario, input } = await loadContextInput(scenarioPath);
-  const weightsFor = weightsCache(scenario.seed);
+  const { scenario, models, input } = await loadContextInput(scenarioPath);
+  const source = scenarioSource(scenario, models);
   const cases = [];
-  for (const c of expandScenario(scenario)) {
-    cases.push(countCase(c, scenario, weightsFor).result);
+  for (const c of expandScenario(scenario, models)) {
+    cases.push((await countCase(c, scenario, source)).result);
   }
   if (v.json) {
     const results = {

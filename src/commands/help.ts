@@ -52,7 +52,10 @@ Exit: 0 equal within tolerance, 1 not equal (the fused model is still written), 
 
 Builds both forms of every case, checks they compute the same function on onnxruntime, counts
 them, times them interleaved, and writes DIR/results.json (after every case, so Ctrl-C keeps
-what was measured). Progress goes to stderr, the summary table to stdout.
+what was measured). Progress goes to stderr, the summary table to stdout. Cases are generated
+stems (the scenario's widths and resolutions) and users' own models (its "models": ONNX files of
+multi-branch train-form networks, fused at graph level and checked against their fp32 noise
+floor).
 
 Options:
   --scenario FILE   scenario file (default ${DEFAULT_SCENARIO})

@@ -164,15 +164,21 @@ export function equivalenceChecks(
   };
   const base = b?.state === "completed" ? b.equivalence : undefined;
   const eq = c.equivalence;
-  const checks = [
-    check(
-      "maxAbsError",
-      eq.maxAbsError as number | null,
-      eq.tolerance,
-      base?.maxAbsError,
-      "the reparameterized form no longer computes the multi-branch function",
-    ),
-  ];
+  const main = check(
+    "maxAbsError",
+    eq.maxAbsError as number | null,
+    eq.tolerance,
+    base?.maxAbsError,
+    "the reparameterized form no longer computes the multi-branch function",
+  );
+  // A user's model: the tolerance is a multiple of its own fp32 noise floor (see results/schema.ts)
+  const floor = eq.method === "noise-floor" && typeof eq.relTolerance === "number"
+    ? ` (normwise ${
+      typeof eq.maxRelError === "number" ? eq.maxRelError.toExponential(1) : "NaN"
+    } against ${eq.relTolerance.toExponential(1)} = ${eq.floorMultiple ?? "?"} x the model's ` +
+      "fp32 noise floor, or 1e-5)"
+    : "";
+  const checks = [{ ...main, message: main.message + floor }];
   if (eq.crossProvider) {
     checks.push(check(
       "crossProvider.maxAbsError",

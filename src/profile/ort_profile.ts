@@ -60,21 +60,45 @@ export function parseProfileTrace(
   return nodes;
 }
 
-/** Output tensor name -> producing original node's tag: how the builders name tensors. */
-function tagsByTensor(original: Graph): Map<string, NodeTag> {
-  const map = new Map<string, NodeTag>();
-  for (const n of original.nodes) if (n.tag) { for (const o of n.outputs) map.set(o, n.tag); }
+/**
+ * Output tensor name -> producing original node's tag, null for an untagged node (a user's model
+ * has nodes outside every block).
+ */
+function tagsByTensor(original: Graph): Map<string, NodeTag | null> {
+  const map = new Map<string, NodeTag | null>();
+  for (const n of original.nodes) for (const o of n.outputs) map.set(o, n.tag ?? null);
   return map;
 }
 
-function tagByName(name: string, original: Graph): NodeTag | undefined {
+/**
+ * The tag of the original node whose name is the longest prefix of `name` (at a `_` or `.`
+ * boundary): null when that node is untagged, undefined when no name matches.
+ */
+function tagByName(name: string, original: Graph): NodeTag | null | undefined {
   let best: Node | undefined;
   for (const n of original.nodes) {
-    if (!n.tag) continue;
     const boundary = name.length === n.name.length || /[_.]/.test(name[n.name.length] ?? "");
     if (name.startsWith(n.name) && boundary && n.name.length > (best?.name.length ?? 0)) best = n;
   }
-  return best?.tag;
+  return best === undefined ? undefined : best.tag ?? null;
+}
+
+/**
+ * The tag of the original node that wrote the tensor whose name is the longest prefix of `name`
+ * (at a `_` or `.` boundary, as onnxruntime renames tensors: `x_nchwc`): null when that node is
+ * untagged, undefined when no tensor matches.
+ */
+function tagByTensorPrefix(
+  name: string,
+  byTensor: ReadonlyMap<string, NodeTag | null>,
+): NodeTag | null | undefined {
+  let best: string | undefined;
+  for (const t of byTensor.keys()) {
+    if (name.length > t.length && name.startsWith(t) && /[_.]/.test(name[t.length])) {
+      if (t.length > (best?.length ?? 0)) best = t;
+    }
+  }
+  return best === undefined ? undefined : byTensor.get(best);
 }
 
 const ACTIVATION_OPS = new Set(["Gelu", "Relu", "Erf", "FastGelu", "BiasGelu", "Sigmoid"]);
@@ -90,17 +114,30 @@ const LAYOUT_OPS = new Set([
 
 /**
  * Attributes every node of the executed graph to a block and branch of the original graph:
- * by name (onnxruntime keeps the original name as a prefix of fused nodes), by output tensor,
- * else by the node feeding it (layout reorders, fused activations).
+ * by name (onnxruntime keeps the original name as a prefix of fused nodes), by output tensor (or
+ * the original tensor its name extends, `x_nchwc`), else by the node feeding it (layout reorders, fused activations). A node that comes from an
+ * untagged original node (a user's model outside its fused groups), or that only follows one, is
+ * left out: unattributed.
  */
 export function attributeNodes(executed: Graph, original: Graph): Map<string, NodeTag> {
   const byTensor = tagsByTensor(original);
+  const hasUntagged = original.nodes.some((n) => !n.tag);
   const producer = new Map<string, string>();
   for (const n of executed.nodes) for (const o of n.outputs) producer.set(o, n.name);
   const result = new Map<string, NodeTag>();
   for (const n of executed.nodes) {
     const op = n.opType.split(".").at(-1)!;
-    let tag = tagByName(n.name, original) ?? n.outputs.map((o) => byTensor.get(o)).find((t) => t);
+    // The first lookup that finds an original node decides (null: an untagged one)
+    const lookups = [
+      () => tagByName(n.name, original),
+      () => n.outputs.map((o) => byTensor.get(o)).find((t) => t !== undefined),
+      () => n.outputs.map((o) => tagByTensorPrefix(o, byTensor)).find((t) => t !== undefined),
+      () => tagByTensorPrefix(n.name, byTensor), // NCHWc nodes are named `<output>_nchwc`
+    ];
+    let known: NodeTag | null | undefined;
+    for (const lookup of lookups) if ((known = lookup()) !== undefined) break;
+    if (known === null) continue; // an untagged original node stays untagged
+    let tag: NodeTag | undefined = known;
     if (!tag || ACTIVATION_OPS.has(op)) {
       const fromInput = n.inputs.map((i) => result.get(producer.get(i) ?? "") ?? byTensor.get(i))
         .find((t) => t);
@@ -113,7 +150,9 @@ export function attributeNodes(executed: Graph, original: Graph): Map<string, No
     if (LAYOUT_OPS.has(op)) {
       // Layout conversions and copies belong to the block whose tensor they convert; one at the
       // graph input gets the block of its consumer, in the pass below.
-      const from = n.inputs.map((i) => result.get(producer.get(i) ?? "")).find((t) => t);
+      const sources = n.inputs.filter((i) => producer.has(i));
+      const from = sources.map((i) => result.get(producer.get(i)!)).find((t) => t);
+      if (!from && sources.length > 0 && hasUntagged) continue; // converts an untagged tensor
       tag = { block: from?.block ?? 0, branch: op.startsWith("Memcpy") ? "copy" : "layout" };
     }
     // An NCHWc conv with a fourth (Sum) input has absorbed the branch Add.
@@ -126,7 +165,9 @@ export function attributeNodes(executed: Graph, original: Graph): Map<string, No
     const tag = result.get(n.name);
     if (tag?.block !== 0) continue;
     const consumer = executed.nodes.find((m) => m.inputs.some((i) => n.outputs.includes(i)));
-    result.set(n.name, { ...tag, block: result.get(consumer?.name ?? "")?.block || 1 });
+    const block = result.get(consumer?.name ?? "")?.block;
+    if (block === undefined && hasUntagged) result.delete(n.name);
+    else result.set(n.name, { ...tag, block: block || 1 });
   }
   return result;
 }

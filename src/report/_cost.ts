@@ -43,6 +43,31 @@ function distinctStems(results: Results): WithForms[] {
   ].map((g) => g[0]);
 }
 
+/**
+ * Sums of the nodes that are in no block (a user's model's nodes outside the fused groups), or
+ * undefined when every node is in a block. The minimum traffic is not split out: NaN.
+ */
+function outsideBlocks(f: FormResult): Totals | undefined {
+  const nodes = f.perNode.filter((n) => n.block === null);
+  if (nodes.length === 0) return undefined;
+  const sum = (get: (n: (typeof nodes)[number]) => number) => nodes.reduce((a, n) => a + get(n), 0);
+  const histogram: Record<string, number> = {};
+  for (const n of nodes) histogram[n.opType] = (histogram[n.opType] ?? 0) + 1;
+  return {
+    params: sum((n) => n.params),
+    buffers: sum((n) => n.buffers),
+    constants: NaN,
+    macs: sum((n) => n.macs),
+    flops: {
+      conv: sum((n) => n.flops.conv),
+      elementwise: sum((n) => n.flops.elementwise),
+      total: sum((n) => n.flops.total),
+    },
+    bytes: { naive: sum((n) => n.bytes.naive), minimum: NaN, cached: sum((n) => n.bytes.cached) },
+    nodes: histogram,
+  };
+}
+
 function countRow(stem: string, form: string, block: string, t: Totals): (string | number)[] {
   return [
     stem,
@@ -144,10 +169,19 @@ export function costSection(ctx: RenderContext, results: Results): string {
   const rows = stems.flatMap((s) =>
     FORMS.flatMap(([key, name]) => {
       const f: FormResult = s.forms[key];
+      const outside = outsideBlocks(f);
       return [
         ...f.blocks.map((b) => countRow(label(s), name, String(b.block), b)),
+        ...(outside ? [countRow(label(s), name, "outside blocks", outside)] : []),
         countRow(label(s), name, "all", f),
       ];
+    })
+  );
+  const uncounted = stems.flatMap((s) =>
+    FORMS.flatMap(([key, name]) => {
+      const u = s.forms[key].uncounted ?? [];
+      const ops = [...new Set(u.map((n) => n.opType))];
+      return u.length > 0 ? [`${label(s)} ${name}: ${u.length} node(s) (${ops.join(", ")})`] : [];
     })
   );
   return section("cost", "Cost: parameters, MACs, memory traffic", [
@@ -159,6 +193,21 @@ export function costSection(ctx: RenderContext, results: Results): string {
     `<div class="pair">${macsChart(ctx, stems, label)}${
       trafficChart(ctx, largest, label(largest))
     }</div>`,
+    ...(stems.some((s) => s.config.model)
+      ? [para(
+        "A user's model has one block per fused group (its emitted conv, and the nodes it " +
+          "replaced); its other nodes are in no block, summed in 'outside blocks' (their " +
+          "minimum traffic is not split out) and in 'all'.",
+      )]
+      : []),
+    ...(uncounted.length > 0
+      ? [para(
+        `Counted as 0 MACs and 0 FLOPs (no counting rule or no inferred shape): ${
+          uncounted.join("; ")
+        }.`,
+        "warn",
+      )]
+      : []),
     "<h3>Every stem, form and block</h3>",
     table("cost", [
       "stem",

@@ -111,29 +111,57 @@ export function completed(results: Results): CompletedCase[] {
   return results.cases.filter((c): c is CompletedCase => c.state === "completed");
 }
 
+/** Label parts per config field; "" where the field does not apply (a stem knob of a model). */
 const LABEL_PARTS: ReadonlyArray<[keyof CaseConfig, (c: CaseConfig) => string]> = [
   ["device", (c) => c.device],
   ["optimizationLevel", (c) => c.optimizationLevel],
   ["threads", (c) => `t${c.threads}`],
   ["batchSize", (c) => `n${c.batchSize}`],
-  ["activation", (c) => c.activation],
-  ["branches", (c) => `b${c.branches}`],
-  ["scaleBranch", (c) => (c.scaleBranch ? "scale" : "noscale")],
-  ["se", (c) => (c.se ? "se" : "nose")],
-  ["width", (c) => `w${c.width}`],
-  ["resolution", (c) => `r${c.resolution}`],
+  ["activation", (c) => c.activation ?? ""],
+  ["branches", (c) => (c.branches === undefined ? "" : `b${c.branches}`)],
+  ["scaleBranch", (c) => (c.scaleBranch === undefined ? "" : c.scaleBranch ? "scale" : "noscale")],
+  ["se", (c) => (c.se === undefined ? "" : c.se ? "se" : "nose")],
+  ["model", (c) => c.model?.name ?? ""],
+  ["width", (c) => (c.width === undefined ? "" : `w${c.width}`)],
+  ["resolution", (c) => resolutionLabel(c)],
   ["inChannels", (c) => `c${c.inChannels}`],
 ];
 
+/** `r224`, or `r224x320` for a model whose input is not square. */
+export function resolutionLabel(c: CaseConfig): string {
+  const [, , h, w] = c.inputShape ?? [];
+  return c.model && h !== w ? `r${h}x${w}` : `r${c.resolution}`;
+}
+
+/**
+ * What a case runs, where the stem shows its width: the model's name for a user's model, the
+ * width `w48` for a stem.
+ */
+export function subjectLabel(c: CaseConfig): string {
+  return c.model ? c.model.name : `w${c.width}`;
+}
+
+/**
+ * The subject of a case as a table cell: the width (a number) for a stem, the model's name for a
+ * user's model.
+ */
+export function subjectCell(c: CaseConfig): string | number {
+  return c.model ? c.model.name : c.width;
+}
+
 /**
  * Short labels for a set of cases: only the config fields that differ among them, in case id
- * order (`w16 r32`); the full id when none differ.
+ * order (`w16 r32`), a user's model always named (`mynet r224`); the full id when none differ.
  */
 export function labeler(cases: readonly CaseResult[]): (c: CaseResult) => string {
   const varying = LABEL_PARTS.filter(([key]) =>
-    new Set(cases.map((c) => JSON.stringify(c.config[key]))).size > 1
+    key === "model" || new Set(cases.map((c) => JSON.stringify(c.config[key] ?? null))).size > 1
   );
-  return (c) => varying.length === 0 ? c.id : varying.map(([, part]) => part(c.config)).join(" ");
+  return (c) => {
+    const parts = varying.map(([, part]) => part(c.config)).filter((p) => p !== "");
+    // a lone model part says only what the id says better
+    return parts.length === 0 || (parts.length === 1 && c.config.model) ? c.id : parts.join(" ");
+  };
 }
 
 /** Geometric mean of positive numbers (NaN for none). */
@@ -182,7 +210,16 @@ export function chart(
   return figure(spec, numbers);
 }
 
-/** A case id without its width and resolution parts, joined by dots: the rest of its config. */
+/**
+ * A case id without its width (or model name) and resolution parts, joined by dots: the rest of
+ * its config. Cases of several models share a group, as stems of several widths do.
+ */
 export function groupLabel(c: CaseResult): string {
-  return c.id.split("-").filter((t) => !/^[wr]\d+$/.test(t)).join(" · ");
+  const parts = c.id.split("-");
+  if (c.config.model) {
+    // `...-model-<name>-r224`: the name may hold '-' itself
+    const at = parts.indexOf("model");
+    return parts.slice(0, at + 1).join(" · ");
+  }
+  return parts.filter((t) => !/^[wr]\d+$/.test(t)).join(" · ");
 }

@@ -116,12 +116,19 @@ export function problemsSection(results: Results): string {
       const other = c as { id: string; state: unknown };
       rows.push([other.id, String(other.state), "not a state this report knows"]);
     } else if (!c.equivalence.withinTolerance) {
+      const eq = c.equivalence;
+      const e = (x: number | null | undefined) =>
+        typeof x === "number" ? x.toExponential(2) : "NaN";
       rows.push([
         c.id,
         "not equivalent",
-        `max abs error ${
-          c.equivalence.maxAbsError.toExponential(2)
-        } exceeds tolerance ${c.equivalence.tolerance}`,
+        eq.method === "noise-floor"
+          ? `normwise error ${e(eq.maxRelError)} (max abs ${e(eq.maxAbsError)}) exceeds ${
+            e(eq.relTolerance)
+          } = max(${eq.floorMultiple} x the model's fp32 noise floor ${
+            e(eq.floor?.normwise)
+          }, 1e-5)`
+          : `max abs error ${e(eq.maxAbsError)} exceeds tolerance ${eq.tolerance}`,
       ]);
     }
   }

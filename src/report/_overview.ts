@@ -29,6 +29,8 @@ import {
   ratioCi,
   type RenderContext,
   section,
+  subjectCell,
+  subjectLabel,
   table,
 } from "./_html.ts";
 
@@ -179,22 +181,27 @@ function resolutionGroup(
   title: string,
   cases: readonly CompletedCase[],
 ): string {
-  const widths = [...new Set(cases.map((c) => c.config.width))];
-  const points = (w: number, form: "multiBranch" | "reparameterized") =>
-    cases.filter((c) => c.config.width === w)
-      .toSorted((a, b) => a.config.resolution - b.config.resolution)
-      .map((c) => {
-        const l = c.forms[form].latencyMs!;
-        return { x: c.config.resolution, y: l.median, low: l.p10, high: l.p90 };
-      });
-  const series: LineSeries[] = widths.flatMap((w, i) => [
+  // One line per stem width or per model, in width order, models after the stems
+  const sorted = cases.toSorted((a, b) =>
+    (a.config.width ?? Infinity) - (b.config.width ?? Infinity) ||
+    subjectLabel(a.config).localeCompare(subjectLabel(b.config)) ||
+    a.config.resolution - b.config.resolution
+  );
+  const subjects = [...new Set(sorted.map((c) => subjectLabel(c.config)))];
+  const of = (s: string) => sorted.filter((c) => subjectLabel(c.config) === s);
+  const points = (s: string, form: "multiBranch" | "reparameterized") =>
+    of(s).map((c) => {
+      const l = c.forms[form].latencyMs!;
+      return { x: c.config.resolution, y: l.median, low: l.p10, high: l.p90 };
+    });
+  const series: LineSeries[] = subjects.flatMap((s, i) => [
     {
-      label: `w${w} multi-branch`,
-      points: points(w, "multiBranch"),
+      label: `${s} multi-branch`,
+      points: points(s, "multiBranch"),
       color: color(i),
       dashed: true,
     },
-    { label: `w${w} reparameterized`, points: points(w, "reparameterized"), color: color(i) },
+    { label: `${s} reparameterized`, points: points(s, "reparameterized"), color: color(i) },
   ]);
   const ys = series.flatMap((s) => s.points.flatMap((p) => [p.low ?? p.y, p.high ?? p.y]));
   const xs = cases.map((c) => c.config.resolution);
@@ -203,21 +210,18 @@ function resolutionGroup(
     { title: "resolution (px)", type: axisType(xs) },
     { title: "latency ms (median, p10-p90 bars)", type: axisType(ys) },
   );
-  const sorted = cases.toSorted((a, b) =>
-    a.config.width - b.config.width || a.config.resolution - b.config.resolution
-  );
   const latencyRows = sorted.map((c) => {
     const [mb, rp] = [c.forms.multiBranch.latencyMs!, c.forms.reparameterized.latencyMs!];
     return [
-      c.config.width,
+      subjectCell(c.config),
       c.config.resolution,
       ...[mb, rp].flatMap((l) => [l.median, l.p10, l.p90].map(ms)),
     ];
   });
-  const speedSeries: LineSeries[] = widths.map((w, i) => ({
-    label: `w${w}`,
+  const speedSeries: LineSeries[] = subjects.map((s, i) => ({
+    label: s,
     color: color(i),
-    points: sorted.filter((c) => c.config.width === w).map((c) => ({
+    points: of(s).map((c) => ({
       x: c.config.resolution,
       y: c.speedup.ratio,
       low: c.speedup.ci95[0],
@@ -228,12 +232,14 @@ function resolutionGroup(
     title: "speedup (x, ci95 bars)",
   });
   const speedRows = sorted.map((c) => [
-    c.config.width,
+    subjectCell(c.config),
     c.config.resolution,
     ratio(c.speedup.ratio),
     c.speedup.ci95[0].toFixed(3),
     c.speedup.ci95[1].toFixed(3),
   ]);
+  // groupLabel keeps models and stems apart: a group is all stems or all models
+  const subject = cases.some((c) => c.config.model) ? "model" : "width";
   return `<div class="pair">${
     chart(
       ctx,
@@ -242,7 +248,7 @@ function resolutionGroup(
       320,
       latency,
       table("latency-resolution", [
-        "width",
+        subject,
         "resolution",
         "mb median ms",
         "mb p10",
@@ -260,7 +266,7 @@ function resolutionGroup(
       320,
       speedup,
       table("speedup-resolution", [
-        "width",
+        subject,
         "resolution",
         "speedup",
         "ci95 low",

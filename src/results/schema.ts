@@ -5,7 +5,7 @@
  * @module
  */
 import type { CaseConfig } from "../scenario/expand.ts";
-import type { NodeCounts, Totals } from "../profile/counts.ts";
+import type { NodeCounts, Totals, UncountedNode } from "../profile/counts.ts";
 import type { Summary } from "../stats/summarize.ts";
 import type { ProfileRow } from "../profile/ort_profile.ts";
 import type { RooflinePoint, Roofs } from "../profile/roofline.ts";
@@ -30,6 +30,11 @@ export interface FormResult extends Totals {
   readonly blocks: ReadonlyArray<{ readonly block: number } & Totals>;
   /** Counts of every node, in graph order. */
   readonly perNode: readonly NodeCounts[];
+  /**
+   * Nodes counted as 0 MACs and FLOPs (no counting rule, or no inferred shape), with the reason;
+   * absent when every node was counted (always, for the stems).
+   */
+  readonly uncounted?: readonly UncountedNode[];
   /** Present once the form was run. */
   readonly latencyMs?: LatencyMs;
   /** Node histograms before and after onnxruntime's optimizer, per level. */
@@ -71,16 +76,34 @@ export interface CrossProvider {
   readonly withinTolerance: boolean;
 }
 
-/** How close the two forms' outputs are on the same seeded input. */
+/**
+ * How close the two forms' outputs are on the same seeded input.
+ *
+ * A generated stem is checked on the case's own provider against the scenario's fixed
+ * `tolerance.maxAbsError`. A user's model is checked with `src/runner/verify.ts` (onnxruntime's
+ * CPU provider, optimizer off) against its own fp32 noise floor: then `method` is
+ * `"noise-floor"`, `floor`, `floorMultiple` and `relTolerance` are set, `maxRelError` is the
+ * normwise error of the worst output, and `tolerance` is `relTolerance` in absolute terms (times
+ * that output's max |value|), so `withinTolerance` is `maxAbsError <= tolerance` either way.
+ */
 export interface Equivalence {
   /** max_i |multiBranch_i - reparameterized_i| */
   readonly maxAbsError: number;
   /** maxAbsError / max_i |multiBranch_i| (normwise, so values near zero do not blow it up). */
   readonly maxRelError: number;
+  /** Largest maxAbsError allowed. */
   readonly tolerance: number;
   readonly withinTolerance: boolean;
   /** Present for GPU providers: the same outputs against the CPU provider's. */
   readonly crossProvider?: CrossProvider;
+  /** How the tolerance was set: absent or `"fixed"` (the scenario's), or `"noise-floor"`. */
+  readonly method?: "fixed" | "noise-floor";
+  /** Noise floor: the multi-branch form with onnxruntime's optimizer off against fully on. */
+  readonly floor?: { readonly maxAbs: number; readonly normwise: number };
+  /** The multiple of the floor's normwise error allowed. */
+  readonly floorMultiple?: number;
+  /** Largest maxRelError allowed: max(floorMultiple x floor.normwise, 1e-5). */
+  readonly relTolerance?: number;
 }
 
 /** Ratio of medians, multi-branch over reparameterized, with its bootstrap interval. */
@@ -91,6 +114,12 @@ export interface Speedup {
 
 interface CaseBase {
   readonly id: string;
+  /**
+   * The case's configuration. A generated stem's has `width`, `branches`, `activation`,
+   * `scaleBranch` and `se`; a user's model's has none of these but `model` (name, path, SHA-256
+   * of the file) and `inputShape` instead (added in results format 1 without a version bump: files
+   * without model cases read as before).
+   */
   readonly config: CaseConfig;
 }
 

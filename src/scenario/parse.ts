@@ -47,6 +47,31 @@ export class ScenarioError extends Error {
   }
 }
 
+/**
+ * The error for issues found in a scenario, in the message format of {@linkcode parseScenario}:
+ * one line per issue naming the source, the field and the value. Also used for issues found
+ * after parsing (a model file that cannot be read).
+ *
+ * @param source Where the scenario came from, usually its path.
+ * @param issues The issues, at least one.
+ * @returns The error to throw.
+ * @example
+ * ```ts
+ * import { scenarioIssueError } from "./parse.ts";
+ * const e = scenarioIssueError("s.json", [{ path: "seed", message: "must be >= 0", value: -1 }]);
+ * if (e.message !== `Cannot load scenario "s.json": 'seed' must be >= 0: current value is -1`) {
+ *   throw new Error(e.message);
+ * }
+ * ```
+ */
+export function scenarioIssueError(
+  source: string,
+  issues: readonly ScenarioIssue[],
+): ScenarioError {
+  const message = issues.map((issue) => formatIssue(source, issue)).join("\n");
+  return new ScenarioError(message, { source, issues });
+}
+
 function formatIssue(source: string, { path, message, value }: ScenarioIssue): string {
   const field = path === "" ? "the top level" : `'${path}'`;
   return `Cannot load scenario "${source}": ${field} ${message}: current value is ${
@@ -78,13 +103,17 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-/** Keys of the strict object the schema expects at a path. */
+/** Keys of the strict object the schema expects at a path (array indices pass through). */
 function knownKeys(path: readonly PropertyKey[]): string[] {
   let schema: unknown = scenarioSchema;
   for (const key of [...path, null]) {
-    while (!(schema instanceof z.ZodObject) && hasUnwrap(schema)) schema = schema.unwrap();
-    if (!(schema instanceof z.ZodObject)) return [];
+    while (!(schema instanceof z.ZodObject)) {
+      if (schema instanceof z.ZodPipe) schema = schema.in;
+      else if (hasUnwrap(schema)) schema = schema.unwrap();
+      else return [];
+    }
     if (key === null) return Object.keys(schema.shape);
+    if (typeof key === "number") continue; // the array was unwrapped to its element
     schema = schema.shape[String(key)];
   }
   return [];
@@ -246,7 +275,5 @@ export function parseScenario(text: string, source: string): Scenario {
   const json = parseJson(text.replace(/^\uFEFF/, ""), source);
   const result = scenarioSchema.safeParse(json);
   if (result.success) return result.data;
-  const issues = describeIssues(result.error.issues, json);
-  const message = issues.map((issue) => formatIssue(source, issue)).join("\n");
-  throw new ScenarioError(message, { source, issues });
+  throw scenarioIssueError(source, describeIssues(result.error.issues, json));
 }

@@ -160,18 +160,111 @@ const webgpuSchema = strictObject({
   ),
 });
 
+/** What a model name may be: it goes into case ids and reports. */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * The default name of a model: its file's base name without the extension, any character a name
+ * may not hold replaced by `_`.
+ *
+ * @param path The model's path as written in the scenario.
+ * @returns A name matching the rule of `models[].name`.
+ * @example
+ * ```ts
+ * import { defaultModelName } from "./schema.ts";
+ * if (defaultModelName("models/my net.v2.onnx") !== "my_net.v2") throw new Error();
+ * ```
+ */
+export function defaultModelName(path: string): string {
+  const base = path.split(/[\\/]/).pop()!.replace(/\.[^.]*$/, "");
+  const name = base.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[^A-Za-z0-9]+/, "");
+  return name === "" ? "model" : name;
+}
+
+const modelSchema = strictObject({
+  path: string().min(1, { error: "must be a non-empty string" }).describe(
+    "The .onnx file (a multi-branch train-form export), relative to this scenario file's folder",
+  ),
+  name: string().regex(MODEL_NAME, {
+    error: "must start with a letter or digit and hold only letters, digits, '_', '.' and '-'",
+  }).optional().describe(
+    "Name in case ids and reports (default: the file's base name without the extension)",
+  ),
+  inputShape: z.array(int(1), { error: "must be an array of 4 positive integers (N, C, H, W)" })
+    .length(4, { error: "must be an array of 4 positive integers (N, C, H, W)" })
+    .optional()
+    .describe(
+      "Concrete NCHW input shape; wins over batchSizes and resolutions (default: the model's " +
+        "fixed dims, its dynamic batch from batchSizes, dynamic H = W from resolutions)",
+    ),
+}).transform((m) => ({ ...m, name: m.name ?? defaultModelName(m.path) }));
+
+/** Model names must be unique: they make case ids unique. */
+function rejectDuplicateNames(
+  models: readonly { readonly name: string }[],
+  ctx: z.RefinementCtx,
+): void {
+  models.forEach((m, i) => {
+    const first = models.findIndex((o) => o.name === m.name);
+    if (first < i) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "name"],
+        input: m.name,
+        message: `must differ from the name of 'models[${first}]' ("${m.name}"; a name ` +
+          "defaults to the file's base name)",
+      });
+    }
+  });
+}
+
+const modelsSchema = z
+  .array(modelSchema, { error: 'must be a non-empty array of models ({ "path": ... })' })
+  .min(1, { error: 'must be a non-empty array of models ({ "path": ... })' })
+  .superRefine(rejectDuplicateNames);
+
+/** The messages of the stem axes, also used when they are missing. */
+const RESOLUTIONS_ERROR = "must be a non-empty array of integers >= 8";
+const WIDTHS_ERROR = "must be a non-empty array of positive integers";
+
+/**
+ * `widths` and `resolutions` are required without `models`; beside `models`, `widths` (stem
+ * cases) still needs `resolutions`. Runs even when other fields have issues, so that every
+ * problem is listed at once.
+ */
+function requireStemAxes(s: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const missing = (key: string, message: string) =>
+    ctx.addIssue({ code: "custom", path: [key], input: undefined, message });
+  if (s.models === undefined) {
+    if (s.resolutions === undefined) missing("resolutions", RESOLUTIONS_ERROR);
+    if (s.widths === undefined) missing("widths", WIDTHS_ERROR);
+  } else if (s.widths !== undefined && s.resolutions === undefined) {
+    missing("resolutions", `${RESOLUTIONS_ERROR} when 'widths' is given (the stems need it)`);
+  }
+}
+
 /**
  * The zod schema of a scenario file. Unknown keys are errors at every level; defaults are applied
- * and the one-or-many fields (`activation`, `scaleBranch`, `se`) become arrays.
+ * and the one-or-many fields (`activation`, `scaleBranch`, `se`) become arrays. A scenario has
+ * stem cases (`widths` and `resolutions`), model cases (`models`) or both.
  */
 export const scenarioSchema = strictObject({
   $schema: string().optional().describe("Path or URL of this JSON Schema, for editors"),
   name: string().describe("Short name of the scenario, shown in reports"),
   description: string().describe("What the scenario measures and why"),
   inChannels: int(1).default(3).describe("Input channels I (3 for images)"),
-  resolutions: axis(int(8), "integers >= 8").describe("Square input sizes H = W"),
-  widths: axis(int(1), "positive integers").describe("Stem widths C (FastViT: 48, 64, 76, ...)"),
-  batchSizes: axis(int(1), "positive integers").default([1]).describe("Batch sizes N"),
+  resolutions: axis(int(8), "integers >= 8").optional().describe(
+    "Square input sizes H = W (required without 'models'; for models, fills dynamic H and W)",
+  ),
+  widths: axis(int(1), "positive integers").optional().describe(
+    "Stem widths C (FastViT: 48, 64, 76, ...); required without 'models'",
+  ),
+  models: modelsSchema.optional().describe(
+    "Users' ONNX models (multi-branch train form), each fused and benchmarked like a stem",
+  ),
+  batchSizes: axis(int(1), "positive integers").default([1]).describe(
+    "Batch sizes N (for models, fills a dynamic batch dimension)",
+  ),
   branches: axis(int(1, 8), "integers in 1..8").default([1]).describe(
     "Conv branches B per block (1 in FastViT, up to 4+ in MobileOne)",
   ),
@@ -207,6 +300,9 @@ export const scenarioSchema = strictObject({
     "Whether to measure the roofs (a 1024^3 MatMul and a 64 MiB copy per provider and threads)",
   ),
   webgpu: webgpuSchema.prefault({}).describe("WebGPU provider options"),
+}).superRefine(requireStemAxes as (s: unknown, ctx: z.RefinementCtx) => void, {
+  // also when other fields have issues, but only on an object
+  when: ({ value }) => typeof value === "object" && value !== null && !Array.isArray(value),
 });
 
 /** A parsed scenario: defaults applied, every axis a non-empty array of distinct values. */
@@ -218,6 +314,8 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 /**
  * Builds the JSON Schema of scenario files (input side: fields with defaults are optional), for
  * editors to validate and complete scenario files (`"$schema": "./scenario.schema.json"`).
+ * `widths` and `resolutions` are required unless `models` is given (`anyOf`), and `widths` needs
+ * `resolutions` (`dependentRequired`).
  *
  * @returns A draft 2020-12 JSON Schema object.
  * @example
@@ -237,5 +335,12 @@ export function scenarioJsonSchema(): Record<string, unknown> {
       properties[key] = { default: field.def.defaultValue, ...properties[key] };
     }
   }
-  return { ...schema, title: "RepStem Bench scenario" };
+  // Cross-field rules zod cannot state in JSON Schema: stems need widths and resolutions, a
+  // scenario without models needs stems.
+  return {
+    ...schema,
+    title: "RepStem Bench scenario",
+    anyOf: [{ required: ["models"] }, { required: ["widths", "resolutions"] }],
+    dependentRequired: { widths: ["resolutions"] },
+  };
 }

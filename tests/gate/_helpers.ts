@@ -7,14 +7,14 @@ import type {
   FormResult,
   Results,
 } from "../../src/results/schema.ts";
-import { type CaseConfig, caseId } from "../../src/scenario/expand.ts";
+import { type CaseConfig, caseId, type StemCaseConfig } from "../../src/scenario/expand.ts";
 import { compareMedians } from "../../src/stats/compare.ts";
 import { createRandom } from "../../src/stats/random.ts";
 import { summarize } from "../../src/stats/summarize.ts";
 import { randomStemWeights } from "../../src/stem/weights.ts";
 
 /** A small CPU case config (C = 8, 16x16), overridable. */
-export function config(overrides: Partial<CaseConfig> = {}): CaseConfig {
+export function config(overrides: Partial<StemCaseConfig> = {}): StemCaseConfig {
   return {
     inChannels: 3,
     width: 8,
@@ -44,7 +44,9 @@ export function samples(median: number, n = 60, seed = 1, spread = 0.05): number
 }
 
 /** The counts of both forms of a config, from the real stem builders (no onnxruntime). */
-export function countsOf(c: CaseConfig): { multiBranch: FormResult; reparameterized: FormResult } {
+export function countsOf(
+  c: StemCaseConfig,
+): { multiBranch: FormResult; reparameterized: FormResult } {
   const spec = {
     inChannels: c.inChannels,
     width: c.width,
@@ -75,13 +77,14 @@ export interface CaseOptions {
   /** Samples of the reparameterized form. @default samples(0.1, 60, 2) */
   rp?: number[];
   /** Counts come from this config (e.g. with an extra branch) while the id is the case's. */
-  countsFrom?: CaseConfig;
+  countsFrom?: StemCaseConfig;
   /** Max abs error between the forms. @default 5e-6 */
   maxAbsError?: number | null;
 }
 
 /** A completed case with real counts, synthetic samples and a paired speedup like bench.ts's. */
 export function completed(c: CaseConfig = config(), options: CaseOptions = {}): CompletedCase {
+  if (c.model) throw new TypeError("completed() makes stem cases only");
   const mb = options.mb ?? samples(0.14);
   const rp = options.rp ?? samples(0.1, 60, 2);
   const counts = countsOf(options.countsFrom ?? c);

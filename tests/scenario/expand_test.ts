@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
-import { type CaseConfig, caseId, expandScenario } from "../../src/scenario/expand.ts";
+import {
+  type CaseConfig,
+  caseId,
+  expandScenario,
+  type StemCaseConfig,
+} from "../../src/scenario/expand.ts";
 import { parseScenario } from "../../src/scenario/parse.ts";
 import type { Activation } from "../../src/stem/spec.ts";
 import { readFixture, scenarioText } from "./_fixtures.ts";
 
-// Compile-time check: the case activation is exactly the stem spec's Activation.
-const _toStem: Activation = "gelu" as CaseConfig["activation"];
-const _fromStem: CaseConfig["activation"] = "gelu" as Activation;
+// Compile-time check: the stem case activation is exactly the stem spec's Activation.
+const _toStem: Activation = "gelu" as StemCaseConfig["activation"];
+const _fromStem: StemCaseConfig["activation"] = "gelu" as Activation;
 
 const BASE: CaseConfig = {
   inChannels: 3,

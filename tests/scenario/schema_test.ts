@@ -7,10 +7,13 @@ Deno.test("scenarioJsonSchema() requires only the fields without defaults", () =
   const schema = scenarioJsonSchema();
   assert.deepEqual(schema.type, "object");
   assert.deepEqual(schema.additionalProperties, false);
-  assert.deepEqual(
-    [...(schema.required as string[])].sort(),
-    ["description", "name", "resolutions", "widths"],
-  );
+  assert.deepEqual([...(schema.required as string[])].sort(), ["description", "name"]);
+  // widths and resolutions unless models are given; widths only with resolutions
+  assert.deepEqual(schema.anyOf, [
+    { required: ["models"] },
+    { required: ["widths", "resolutions"] },
+  ]);
+  assert.deepEqual(schema.dependentRequired, { widths: ["resolutions"] });
 });
 
 Deno.test("scenarioJsonSchema() describes every field, with defaults", () => {
@@ -24,6 +27,7 @@ Deno.test("scenarioJsonSchema() describes every field, with defaults", () => {
     "description",
     "devices",
     "inChannels",
+    "models",
     "name",
     "optimizationLevels",
     "profile",
