@@ -160,7 +160,7 @@ Deno.test("export writes both forms and onnxruntime loads them", async () => {
 });
 
 Deno.test("--help works for every command and an unknown option exits 2", async () => {
-  for (const cmd of ["bench", "count", "export", "schema"]) {
+  for (const cmd of ["bench", "reparam", "count", "export", "schema", "report", "gate", "baseline"]) {
     const ran = await cli([cmd, "--help"]);
     assert.equal(ran.code, 0);
     assert.match(ran.stdout, /Usage: deno task/);
