@@ -1,7 +1,12 @@
 /**
- * RepStem Bench: build FastViT's reparameterizable convolutional stem (three MobileOne blocks) in
- * its multi-branch and reparameterized forms as ONNX graphs, prove them equal, count them, and
- * time them with onnxruntime.
+ * RepStem Bench, the pure entry point: build FastViT's reparameterizable convolutional stem (three
+ * MobileOne blocks) in its multi-branch and reparameterized forms as ONNX graphs, fuse any model's
+ * reparameterizable branches (`fuseGraph`), count them, expand scenarios, summarize and compare
+ * samples, read and write results, render the report and gate a run against a baseline.
+ *
+ * Nothing here loads native code: importing this module needs no `--allow-ffi`, `--allow-env` or
+ * `--allow-sys`. What needs onnxruntime (sessions, `runBench`, `verifyFusion`, the timing loop,
+ * profiling runs, context collection) is in `./runner.ts` (`@repstem/bench/runner`).
  *
  * @example
  * ```ts
@@ -37,6 +42,17 @@ export * from "./src/stem/reparameterized.ts";
 export * from "./src/reparam/fold_bn.ts";
 export * from "./src/reparam/pad_kernel.ts";
 export * from "./src/reparam/reparameterize.ts";
+export {
+  type BranchKind,
+  fuseGraph,
+  type FuseOptions,
+  type FuseResult,
+  type Merge,
+  type MergeBranch,
+  type MergeMacs,
+  opHistogram,
+  type Pair,
+} from "./src/reparam/graph/fuse.ts";
 export * from "./src/profile/counts.ts";
 export * from "./src/profile/ort_profile.ts";
 export * from "./src/profile/roofline.ts";
@@ -45,7 +61,6 @@ export * from "./src/scenario/parse.ts";
 export * from "./src/scenario/expand.ts";
 export * from "./src/stats/summarize.ts";
 export * from "./src/stats/compare.ts";
-export * from "./src/runner/measure.ts";
 export * from "./src/results/schema.ts";
 export * from "./src/results/io.ts";
 export {
@@ -55,16 +70,24 @@ export {
   countCase,
   type CountedCase,
   countForms,
+  type CountFormsOptions,
 } from "./src/case.ts";
 export * from "./src/source/mod.ts";
-export { runBench } from "./src/bench.ts";
 export {
+  type CaseVerdict,
+  type Check,
+  type CheckStatus,
+  type ContextDifference,
   DEFAULT_THRESHOLD,
   DEFAULT_TIME_THRESHOLD,
   exitCodeOf,
+  GATE_NAMES,
+  type GateName,
   type GateOptions,
   gateResults,
+  type GateRun,
+  type RunInfo,
   type Verdict,
 } from "./src/gate/gate.ts";
 export { type RenderOptions, renderReport, type ReportRun } from "./src/report/render.ts";
-export { writeReport } from "./src/report/command.ts";
+export { writeReport, type WriteReportOptions } from "./src/report/write.ts";

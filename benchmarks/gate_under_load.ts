@@ -18,7 +18,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gateResults, type Verdict } from "../src/gate/gate.ts";
-import { BENCH_PERMISSIONS, runBenchProcess } from "../src/gate/run_bench.ts";
+import { BENCH_PERMISSIONS, runBenchProcess } from "../src/runner/bench_process.ts";
 import { readResults } from "../src/results/io.ts";
 import type { Results } from "../src/results/schema.ts";
 

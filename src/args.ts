@@ -1,10 +1,12 @@
 /**
  * Command-line option parsing shared by the commands: node:util's parseArgs, strict, with
- * `--help`, and a usage error that carries the command's help text.
+ * `--help`, a usage error that carries the command's help text, required options, and the
+ * guard that turns bad input into exit code 2 for commands called as functions.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { printErr } from "./output.ts";
 
 /** Bad command-line input; the CLI prints its message and exits 2. */
 export class UsageError extends Error {}
@@ -62,4 +64,43 @@ export function parseCommandLine(
     );
   }
   return { values: parsed.values as OptionValues, positionals: parsed.positionals };
+}
+
+/**
+ * Reads an option that must be given as a non-empty string.
+ *
+ * @param values Parsed options.
+ * @param name The option's name, without `--`.
+ * @param help The command's help text, appended to the error.
+ * @returns The option's value.
+ * @throws {UsageError} When the option is missing or empty.
+ */
+export function requireOption(values: OptionValues, name: string, help: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") {
+    throw new UsageError(`Cannot run as '--${name}' is required\n\n${help}`);
+  }
+  return value;
+}
+
+/**
+ * Runs a command body, turning input errors (usage, syntax, range, a missing file or a folder
+ * where a file belongs) into `error: ...` on stderr and exit code 2; anything else is rethrown.
+ *
+ * @param body The command's work, returning its exit code.
+ * @returns The body's exit code, or 2 on bad input.
+ */
+export async function guardInputErrors(body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (
+      e instanceof UsageError || e instanceof SyntaxError || e instanceof RangeError ||
+      e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory
+    ) {
+      printErr(`error: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  }
 }

@@ -8,7 +8,7 @@ import type { Graph } from "./onnx/ir.ts";
 import { countGraph, COUNTING_CONVENTIONS } from "./profile/counts.ts";
 import type { Case, StemCaseConfig } from "./scenario/expand.ts";
 import type { Scenario } from "./scenario/schema.ts";
-import type { StemWeights } from "./stem/weights.ts";
+import type { StemWeights } from "./stem/spec.ts";
 import type { CaseResult, Equivalence, FormResult, Forms } from "./results/schema.ts";
 import type { CaseGraphs, CaseSource } from "./source/source.ts";
 import { stemGraphs } from "./source/stem.ts";
@@ -50,8 +50,18 @@ export interface CountedCase {
   readonly forms: Forms;
 }
 
-function formCounts(graph: Graph, cacheBytes: number): FormResult {
-  const counts = countGraph(graph, { cacheBytes });
+/** Options of {@linkcode countForms} and {@linkcode countCase}. */
+export interface CountFormsOptions {
+  /**
+   * Keep every node's counts in each form's `perNode`; without it `perNode` is empty (the
+   * totals and blocks are the same either way).
+   * @default true
+   */
+  readonly perNode?: boolean;
+}
+
+function formCounts(graph: Graph, cacheBytes: number, perNode: boolean): FormResult {
+  const counts = countGraph(graph, { cacheBytes, perNode });
   const uncounted = counts.uncounted ?? [];
   return {
     ...counts.total,
@@ -66,15 +76,18 @@ function formCounts(graph: Graph, cacheBytes: number): FormResult {
  *
  * @param graphs Both graphs at the case's input shape.
  * @param cacheBytes Cache size of the traffic estimate.
+ * @param options Whether to keep the per-node counts.
  * @returns The counts of each form.
  */
 export function countForms(
   graphs: { readonly multiBranch: Graph; readonly reparameterized: Graph },
   cacheBytes: number,
+  options: CountFormsOptions = {},
 ): Forms {
+  const perNode = options.perNode ?? true;
   return {
-    multiBranch: formCounts(graphs.multiBranch, cacheBytes),
-    reparameterized: formCounts(graphs.reparameterized, cacheBytes),
+    multiBranch: formCounts(graphs.multiBranch, cacheBytes, perNode),
+    reparameterized: formCounts(graphs.reparameterized, cacheBytes, perNode),
   };
 }
 
@@ -136,16 +149,18 @@ export function describe(error: unknown): string {
  *
  * @param c The case.
  * @param scenario Its scenario (for the cache size).
- * @param source Where its graphs come from.
+ * @param source Where its graphs come from (`stemCountSource` where only counts are wanted).
+ * @param options Whether to keep the per-node counts (by default they are kept).
  */
 export async function countCase(
   c: Case,
   scenario: Scenario,
   source: CaseSource,
+  options: CountFormsOptions = {},
 ): Promise<{ result: CaseResult; built?: CountedCase }> {
   try {
     const graphs = await source.build(c.config);
-    const forms = countForms(graphs, scenario.cacheMiB * 1024 * 1024);
+    const forms = countForms(graphs, scenario.cacheMiB * 1024 * 1024, options);
     const result: CaseResult = {
       id: c.id,
       config: c.config,

@@ -1,6 +1,6 @@
 /**
- * The command line: dispatches `bench`, `count`, `export`, `report`, `gate`, `baseline` and
- * `schema`. The only file that calls Deno.exit.
+ * The command line: dispatches `bench`, `count`, `reparam`, `export`, `report`, `gate`,
+ * `baseline` and `schema` (one file each in src/commands/). The only file that calls Deno.exit.
  *
  * Exit codes: 0 success, 1 a case failed or a gate found a regression, 2 bad input,
  * 130 interrupted (results so far are saved).
@@ -10,9 +10,10 @@
 import { printErr, printOut } from "./output.ts";
 import { UsageError } from "./args.ts";
 import { ScenarioError } from "./scenario/parse.ts";
-import { reportCommand } from "./report/command.ts";
-import { baselineCommand, gateCommand } from "./gate/command.ts";
 import { HELP } from "./commands/help.ts";
+import { reportCommand } from "./commands/report.ts";
+import { gateCommand } from "./commands/gate.ts";
+import { baselineCommand } from "./commands/baseline.ts";
 import { bench } from "./commands/bench.ts";
 import { count } from "./commands/count.ts";
 import { exportModels } from "./commands/export.ts";

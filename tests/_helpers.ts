@@ -4,8 +4,7 @@ export { hasPythonOnnx, ignoreWithout } from "./_tools.ts";
 import type { Graph, Node } from "../src/onnx/ir.ts";
 import { encodeModel } from "../src/onnx/encode.ts";
 import { type Chw, referenceBlock } from "../src/stem/reference.ts";
-import { stemBlocks, type StemSpec } from "../src/stem/spec.ts";
-import type { StemWeights } from "../src/stem/weights.ts";
+import { stemBlocks, type StemSpec, type StemWeights } from "../src/stem/spec.ts";
 
 /** A stem spec with FastViT's defaults (I = 3, B = 1, scale on, no SE, gelu), overridable. */
 export function spec(overrides: Partial<StemSpec> = {}): StemSpec {

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { parseOptions } from "../args.ts";
 import { loadScenario } from "../scenario/load.ts";
 import { loadScenarioModels } from "../source/scenario_models.ts";
-import type { Context } from "../results/schema.ts";
-import { formatResultsTable } from "../format.ts";
-import { writeReport } from "../report/command.ts";
-import type { BenchEvent } from "../bench.ts";
+import type { CaseResult, Context, Results } from "../results/schema.ts";
+import { formatCount, formatInterval, formatMs, formatRatio, formatTable } from "../text_format.ts";
+import { writeReport } from "../report/write.ts";
+import type { BenchEvent } from "../bench_loop.ts";
 import { DEFAULT_OUT, DEFAULT_SCENARIO, HELP } from "./help.ts";
 import { COUNTING_CONVENTIONS } from "../profile/counts.ts";
 import { MEASURING_CONVENTIONS } from "../case.ts";
@@ -62,7 +62,7 @@ function progressPrinter() {
     }
     const r = event.result;
     const what = r.state === "completed"
-      ? `${r.speedup.ratio.toFixed(2)}x, max abs err ${r.equivalence.maxAbsError.toExponential(1)}`
+      ? `${formatRatio(r.speedup.ratio)}, max abs err ${r.equivalence.maxAbsError.toExponential(1)}`
       : r.state === "errored"
       ? `errored: ${r.error}`
       : `skipped: ${r.reason}`;
@@ -99,7 +99,7 @@ export async function bench(args: string[]): Promise<number> {
   const outDir = (v.out as string | undefined) ?? DEFAULT_OUT;
   const { scenario, models, input } = await loadContextInput(scenarioPath);
   // onnxruntime's native library loads only here, so `count` and `--help` never need it
-  const { runBench } = await import("../bench.ts");
+  const { runBench } = await import("../bench_loop.ts");
   const { collectContext } = await import("../runner/context.ts");
   let context: Context = await collectContext(input);
   if (scenario.devices.some((d) => d === "webgpu" || d === "gpu")) {
@@ -147,4 +147,44 @@ export async function bench(args: string[]): Promise<number> {
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
   }
+}
+
+function caseRow(c: CaseResult): string[] {
+  const mb = c.forms?.multiBranch;
+  const rp = c.forms?.reparameterized;
+  const counts = [
+    mb && rp ? `${formatCount(mb.params)} / ${formatCount(rp.params)}` : "-",
+    mb && rp ? `${formatCount(mb.macs)} / ${formatCount(rp.macs)}` : "-",
+  ];
+  if (c.state !== "completed") {
+    return [c.id, ...counts, "-", "-", c.state === "errored" ? `errored: ${c.error}` : `skipped`];
+  }
+  return [
+    c.id,
+    ...counts,
+    `${formatMs(c.forms.multiBranch.latencyMs!.median)} / ${
+      formatMs(c.forms.reparameterized.latencyMs!.median)
+    }`,
+    `${formatRatio(c.speedup.ratio)} ${formatInterval(c.speedup.ci95)}`,
+    `${c.equivalence.maxAbsError.toExponential(1)}${c.equivalence.withinTolerance ? "" : " FAIL"}`,
+  ];
+}
+
+/**
+ * The run summary table printed at the end of `deno task bench`: one row per case with the
+ * counts, medians, speedup and equivalence error of both forms (mb / rp).
+ *
+ * @param results The run's results.
+ * @returns The table, without a trailing newline.
+ */
+function formatResultsTable(results: Results): string {
+  const header = [
+    "case",
+    "params mb/rp",
+    "MACs mb/rp",
+    "median ms mb/rp",
+    "speedup [ci95]",
+    "max abs err",
+  ];
+  return formatTable(header, results.cases.map(caseRow));
 }

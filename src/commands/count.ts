@@ -2,23 +2,188 @@
  * `deno task count`: counts without running anything, for a scenario's cases or for any ONNX
  * model (params, buffers, MACs, FLOPs, the three memory-traffic estimates).
  *
+ * A scenario's counts are a results file (`--json`): every case `skipped` with the reason
+ * {@linkcode COUNTS_ONLY_REASON} and its forms' counts (no latencies), or `errored`; the
+ * context names no machine and no onnxruntime ({@linkcode COUNTS_ONLY}), since counts depend on
+ * neither, so `report` renders it and `gate` gates its counts against another such file.
+ *
  * @module
  */
 import { printErr, printOut } from "../output.ts";
 import { type OptionValues, parseCommandLine, UsageError } from "../args.ts";
-import { RESULTS_SCHEMA_VERSION } from "../results/schema.ts";
-import { formatCount, formatTable } from "../format.ts";
+import {
+  type CaseResult,
+  type Context,
+  type Results,
+  RESULTS_SCHEMA_VERSION,
+} from "../results/schema.ts";
+import type { ContextInput } from "../runner/context.ts";
+import { formatCount, formatTable } from "../text_format.ts";
 import { DEFAULT_SCENARIO, HELP } from "./help.ts";
 import { loadContextInput } from "./bench.ts";
-import { expandScenario } from "../scenario/expand.ts";
+import { type Case, type CaseConfig, expandScenario } from "../scenario/expand.ts";
+import type { Scenario } from "../scenario/schema.ts";
 import { countCase } from "../case.ts";
-import { scenarioSource } from "../source/mod.ts";
+import { modelSource, routeSource, type ScenarioModel } from "../source/mod.ts";
+import { stemCountSource } from "../source/stem.ts";
 import { parseShapeFlag, withInputShape } from "../onnx/input_shape.ts";
 import { loadModelInput, ModelInputError } from "../source/model_file.ts";
 import { countGraph } from "../profile/counts.ts";
 
 /** Cache of the traffic estimate for a model, as a scenario's default (4 MiB). */
 const MODEL_CACHE_MIB = 4;
+
+/** The `reason` of every case a counts-only results file holds (state `skipped`). */
+export const COUNTS_ONLY_REASON = "counts only";
+
+/**
+ * What a counts-only results file records as its onnxruntime version and CPU: none was used,
+ * and counts do not depend on the machine, so two such files from any machines compare.
+ */
+export const COUNTS_ONLY = "none (counts only)";
+
+/** The tool, as `runner/context.ts` names it (that module loads onnxruntime; count must not). */
+const TOOL = { name: "repstem-bench", version: "0.1.0" } as const;
+
+/** Options of {@linkcode countScenario}. */
+export interface CountScenarioOptions {
+  /** Keep every node's counts in each form's `perNode` (else empty). @default false */
+  readonly perNode?: boolean;
+}
+
+/**
+ * The context of a counts-only results file: the scenario's part, the tool, Deno and the OS,
+ * and {@linkcode COUNTS_ONLY} for onnxruntime and the CPU.
+ *
+ * @param input The scenario's part of the context (as `loadContextInput` gives it).
+ * @param startedAt When counting started (ISO 8601).
+ * @returns The context, finished now.
+ */
+export function countsOnlyContext(input: ContextInput, startedAt: string): Context {
+  return {
+    tool: { ...TOOL },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    ortVersion: COUNTS_ONLY,
+    denoVersion: Deno.version.deno,
+    v8Version: Deno.version.v8,
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    cpu: { model: COUNTS_ONLY, cores: 0 },
+    ...input,
+  };
+}
+
+/** What a case's graphs are built from: its spec, or its model file. */
+function buildKey(config: CaseConfig): string {
+  if (config.model) return `model ${config.model.name} ${config.model.sha256}`;
+  const { inChannels, width, branches, scaleBranch, se, activation } = config;
+  return `stem ${inChannels} ${width} ${branches} ${scaleBranch} ${se} ${activation}`;
+}
+
+/** What a case's counts depend on: all of its config but how onnxruntime runs it. */
+function countKey(config: CaseConfig): string {
+  if (!config.model) return `${buildKey(config)} ${config.batchSize} ${config.resolution}`;
+  const { device: _d, threads: _t, optimizationLevel: _o, ...counted } = config;
+  return JSON.stringify(counted);
+}
+
+/** A case counted before, for another case of the same counts (its id and config). */
+function sameCounts(c: Case, result: CaseResult): CaseResult {
+  const { id: _, config: __, ...rest } = result;
+  return { id: c.id, config: c.config, ...rest } as CaseResult;
+}
+
+/**
+ * Counts every case of a scenario without running anything: what `deno task count --json`
+ * prints. Stem cases are built from weights without values (`stemCountSource`, once per spec),
+ * models' cases from their files (fused once per file). Cases are counted grouped by what their
+ * graphs are built from (a spec's every batch size and resolution, then the next spec's), so
+ * each spec's graphs are made, counted and let go together, and a case that differs from
+ * another only in how it would run (device, threads, optimization level) takes its counts; the
+ * results keep the scenario's order.
+ *
+ * @param scenario The parsed scenario.
+ * @param models Its models as read by `loadScenarioModels` (empty without models).
+ * @param input The scenario's part of the context.
+ * @param options Whether to keep the per-node counts.
+ * @returns A results file: each case skipped ("counts only") with its counts, or errored.
+ * @example
+ * ```ts
+ * import { countScenario } from "./count.ts";
+ * import { parseScenario } from "../scenario/parse.ts";
+ * const text = '{"name": "t", "description": "", "resolutions": [32], "widths": [8, 16]}';
+ * const scenario = parseScenario(text, "t.json");
+ * const results = await countScenario(scenario, [], {
+ *   scenario: { name: "t", description: "", path: "t.json", hash: "", resolved: scenario },
+ *   cacheBytes: scenario.cacheMiB * 2 ** 20,
+ *   conventions: {},
+ * });
+ * if (results.cases.length !== 2 || results.cases[0].state !== "skipped") throw new Error();
+ * ```
+ */
+export async function countScenario(
+  scenario: Scenario,
+  models: readonly ScenarioModel[],
+  input: ContextInput,
+  options: CountScenarioOptions = {},
+): Promise<Results> {
+  const startedAt = new Date().toISOString();
+  // Grouped by spec, one spec's graphs at a time suffice
+  const source = routeSource(stemCountSource({ keep: 1 }), modelSource(models));
+  const perNode = options.perNode ?? false;
+  const all = expandScenario(scenario, models);
+  const groups = new Map<string, number[]>();
+  all.forEach((c, i) => {
+    const key = buildKey(c.config);
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  });
+  const cases = new Array<CaseResult>(all.length);
+  const counted = new Map<string, CaseResult>();
+  for (const group of groups.values()) {
+    for (const i of group) {
+      const c = all[i];
+      const key = countKey(c.config);
+      const known = counted.get(key);
+      if (known) {
+        cases[i] = sameCounts(c, known);
+        continue;
+      }
+      cases[i] = (await countCase(c, scenario, source, { perNode })).result;
+      counted.set(key, cases[i]);
+    }
+  }
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    context: countsOnlyContext(input, startedAt),
+    cases,
+  };
+}
+
+/**
+ * Results as `JSON.stringify(results, null, 2)` gives them, made and printed a few cases at a
+ * time: with every node's counts, many cases outgrow the longest string JavaScript can make.
+ *
+ * @param results A results file.
+ * @param print Where each piece goes, in order (each ends with a line break).
+ */
+export function resultsJsonLines(results: Results, print: (text: string) => void): void {
+  const { cases, ...head } = results;
+  const top = JSON.stringify({ ...head, cases: [] }, null, 2);
+  if (cases.length === 0) return print(`${top}\n`);
+  let chunk = `${top.slice(0, top.lastIndexOf("[]"))}[\n`;
+  cases.forEach((c, i) => {
+    chunk += JSON.stringify(c, null, 2).replace(/^/gm, "    ");
+    chunk += i < cases.length - 1 ? ",\n" : "\n";
+    if (chunk.length >= 1 << 20) {
+      print(chunk);
+      chunk = "";
+    }
+  });
+  print(`${chunk}  ]\n}\n`);
+}
 
 /** Counts one model file; prints a per-node table (or JSON) and the totals. */
 async function countModel(path: string, v: OptionValues): Promise<number> {
@@ -109,22 +274,10 @@ export async function count(args: string[]): Promise<number> {
   }
   const scenarioPath = (v.scenario as string | undefined) ?? DEFAULT_SCENARIO;
   const { scenario, models, input } = await loadContextInput(scenarioPath);
-  const source = scenarioSource(scenario, models);
-  const cases = [];
-  for (const c of expandScenario(scenario, models)) {
-    cases.push((await countCase(c, scenario, source)).result);
-  }
+  const results = await countScenario(scenario, models, input, { perNode: !!v["per-node"] });
+  const { cases } = results;
   if (v.json) {
-    const results = {
-      schemaVersion: RESULTS_SCHEMA_VERSION,
-      context: { startedAt: new Date().toISOString(), ...input },
-      cases: cases.map((c) =>
-        c.state === "skipped" && c.reason === "counts only"
-          ? { id: c.id, config: c.config, state: "counted", forms: c.forms }
-          : c
-      ),
-    };
-    printOut(JSON.stringify(results, null, 2));
+    resultsJsonLines(results, printOut);
     return cases.some((c) => c.state === "errored") ? 1 : 0;
   }
   const rows = cases.map((c) => {

@@ -7,7 +7,7 @@ import { printOut } from "../output.ts";
 import { join } from "node:path";
 import { parseOptions, UsageError } from "../args.ts";
 import type { Activation } from "../stem/spec.ts";
-import { HELP } from "./help.ts";
+import { DEFAULT_EXPORT_OUT, HELP } from "./help.ts";
 import { randomStemWeights } from "../stem/weights.ts";
 import { buildMultiBranchStem } from "../stem/multi_branch.ts";
 import { buildReparamStem } from "../stem/reparameterized.ts";
@@ -72,7 +72,7 @@ export async function exportModels(args: string[]): Promise<number> {
     resolution: positiveInt("resolution", v.resolution),
   };
   const weights = randomStemWeights(spec, seed);
-  const out = (v.out as string | undefined) ?? "reports/export";
+  const out = (v.out as string | undefined) ?? DEFAULT_EXPORT_OUT;
   await Deno.mkdir(out, { recursive: true });
   for (
     const [file, graph] of [["multi_branch.onnx", buildMultiBranchStem(spec, weights, geometry)], [

@@ -1,16 +1,25 @@
 /**
- * Help texts of the commands and their defaults.
+ * Help texts of every command, in one style (usage, what it does, options, exit codes), and the
+ * defaults they state. Imports no command, so every command can import it.
  *
  * @module
  */
 import { RESULTS_SCHEMA_VERSION } from "../results/schema.ts";
-import { REPORT_HELP } from "../report/command.ts";
-import { BASELINE_HELP, GATE_HELP } from "../gate/command.ts";
+import { DEFAULT_THRESHOLD, DEFAULT_TIME_THRESHOLD } from "../gate/gate.ts";
 
 /** Scenario run when none is given. */
 export const DEFAULT_SCENARIO = "scenarios/default.json";
 /** Output folder of `bench` when none is given. */
 export const DEFAULT_OUT = "reports/latest";
+/** Runs of `gate --calibrate` when `--runs` is not given. */
+export const DEFAULT_CALIBRATION_RUNS = 10;
+/** Output folder of `export` when none is given. */
+export const DEFAULT_EXPORT_OUT = "reports/export";
+/** Where `schema` writes when `--out` is not given. */
+export const DEFAULT_SCHEMA_OUT = "scenarios/scenario.schema.json";
+
+const THRESHOLD_PCT = DEFAULT_THRESHOLD * 100;
+const TIME_THRESHOLD_PCT = DEFAULT_TIME_THRESHOLD * 100;
 
 /** Help text of each command, and `main` for the overview. */
 export const HELP: Record<string, string> = {
@@ -64,7 +73,7 @@ Options:
 
 Exit: 0 all cases completed and equivalent, 1 a case errored or was not equivalent,
       2 bad input, 130 interrupted`,
-  count: `Usage: deno task count [--scenario FILE] [--json]
+  count: `Usage: deno task count [--scenario FILE] [--json [--per-node]]
        deno task count MODEL.onnx [--shape NAME=1x3x224x224] [--per-node] [--json]
 
 Counts parameters, BN buffers, conv MACs, FLOPs and memory traffic without running anything:
@@ -74,9 +83,13 @@ listed, not fatal).
 Options:
   --scenario FILE   scenario file (default ${DEFAULT_SCENARIO})
   --shape N=DxD..   a model's input shape (dynamic dimensions other than batch, which is 1)
-  --per-node        a model's counts node by node too
-  --json            print JSON: for a scenario the results shape (schemaVersion
-                    ${RESULTS_SCHEMA_VERSION}) without latencies, for a model its totals
+  --per-node        counts node by node too: a model's table or JSON, a scenario's perNode
+                    (empty without it)
+  --json            print JSON: for a scenario a results file (schemaVersion ${RESULTS_SCHEMA_VERSION}) of
+                    skipped cases (reason "counts only") with their counts and no latencies,
+                    its context naming no machine and no onnxruntime ("none (counts only)"),
+                    which "deno task report" renders and "deno task gate" gates; for a model
+                    its totals
   -h, --help        this help
 
 Exit: 0 counted, 1 a case could not be built, 2 bad input`,
@@ -94,12 +107,74 @@ Options:
   --no-scale         drop the 1x1 scale branch
   --se               add squeeze-excitation
   --seed S           weight seed (default 0)
-  --out DIR          output folder (default reports/export)
-  -h, --help         this help`,
-  report: REPORT_HELP,
-  gate: GATE_HELP,
-  baseline: BASELINE_HELP,
+  --out DIR          output folder (default ${DEFAULT_EXPORT_OUT})
+  -h, --help         this help
+
+Exit: 0 written, 2 bad input`,
+  report: `Usage: deno task report RESULTS.json... [--out FILE] [--label NAME]...
+
+Renders one self-contained HTML report (chart.js inlined, opens offline from file://) from one
+or more results files. With several files, the first is the baseline: every later file is
+compared with it case by case (median latency and speedup, marked where the confidence
+intervals do not overlap), and the last one is shown in full.
+
+Options:
+  --out FILE      where to write the report (default: report.html beside the last results file)
+  --label NAME    name of each results file in the report, in order (default: its path)
+  -h, --help      this help
+
+Exit: 0 written, 1 chart.js's UMD build not found in Deno's npm cache,
+      2 bad input (a file missing, not results JSON, or of another schemaVersion)`,
+  gate: `Usage: deno task gate --baseline FILE --current FILE [options]
+       deno task gate --calibrate --scenario FILE [--runs N] [--keep DIR]
+
+Gates a results file against a baseline. Exact gates: params, buffers, MACs, FLOPs, memory
+traffic and node histograms of both forms must equal the baseline's, and the equivalence error
+must stay within tolerance. Time gates: a form's median regresses when the 95% bootstrap
+interval of median(current)/median(baseline) lies above 1 + time threshold; the within-run
+speedup regresses when its interval's upper bound is below baseline speedup x (1 - threshold).
+Missing, errored and newly skipped cases fail; new cases are noted.
+
+Options:
+  --baseline FILE            accepted results (e.g. reports/baselines/ci.json)
+  --current FILE             results to judge (e.g. reports/ci/results.json)
+  --threshold PCT            allowed loss of the within-run speedup, in percent (default ${THRESHOLD_PCT})
+  --time-threshold PCT       allowed slowdown of a median between runs, in percent (default ${TIME_THRESHOLD_PCT}:
+                             absolute times on a shared machine vary up to 2x; calibrate a quiet
+                             runner and tighten it)
+  --allow-different-context  gate runs from another CPU, core count or ORT version: the absolute
+                             time gate is skipped, the other gates run (otherwise exit 2)
+  --json                     print the verdict as JSON on stdout (the table goes to stderr)
+  --markdown FILE            also write the verdict as Markdown (e.g. "$GITHUB_STEP_SUMMARY")
+  --calibrate                A/A: run --scenario --runs times, gate each run against the first,
+                             report the noise floor per case and a threshold that never alarmed
+  --scenario FILE            scenario to run with --calibrate
+  --runs N                   runs with --calibrate, at least 2 (default ${DEFAULT_CALIBRATION_RUNS})
+  --keep DIR                 with --calibrate, keep each run's results in DIR/runNN/
+  -h, --help                 this help
+
+Exit: 0 nothing regressed, 1 something regressed (or, with --calibrate, the threshold alarmed),
+      2 bad input or results that cannot be compared`,
+  baseline: `Usage: deno task baseline --scenario FILE --out FILE
+       deno task baseline --from RESULTS --out FILE
+
+Runs a scenario in a fresh process (as CI does) and writes its results as a baseline for
+"deno task gate". Refuses when a case errored or its forms were not equivalent.
+
+Options:
+  --scenario FILE   scenario to run (e.g. scenarios/ci.json)
+  --from RESULTS    promote an existing results.json instead of running
+  --out FILE        baseline file to write (e.g. reports/baselines/ci.json)
+  -h, --help        this help
+
+Exit: 0 written, 1 a case errored or was not equivalent (nothing written), 2 bad input`,
   schema: `Usage: deno task schema [--out FILE]
 
-Writes the JSON Schema of scenario files (default scenarios/scenario.schema.json).`,
+Writes the JSON Schema of scenario files, which editors use to complete and check them.
+
+Options:
+  --out FILE   where to write it (default ${DEFAULT_SCHEMA_OUT})
+  -h, --help   this help
+
+Exit: 0 written, 2 bad input`,
 };

@@ -14,7 +14,7 @@ import { parseShapeFlag, withInputShape } from "../onnx/input_shape.ts";
 import { loadModelInput, ModelInputError } from "../source/model_file.ts";
 import { fuseGraph, type Merge } from "../reparam/graph/fuse.ts";
 import { countGraph, type GraphCounts } from "../profile/counts.ts";
-import { formatCount } from "../format.ts";
+import { formatCount, formatRatio } from "../text_format.ts";
 import { randomInput } from "../stem/weights.ts";
 import { HELP } from "./help.ts";
 
@@ -22,7 +22,7 @@ import { HELP } from "./help.ts";
 const CACHE_BYTES = 4 * 1024 * 1024;
 
 /** Where the fused model goes when `--out` is not given: beside the input. */
-export function defaultFusedPath(modelPath: string): string {
+function defaultFusedPath(modelPath: string): string {
   const ext = extname(modelPath);
   return join(dirname(modelPath), `${basename(modelPath, ext)}.reparameterized${ext || ".onnx"}`);
 }
@@ -158,7 +158,7 @@ type Summary = {
 
 function formatSummary(s: Summary): string {
   const e = (x: number) => x.toExponential(2);
-  const ratio = (a: number, b: number) => (b > 0 ? ` (${(a / b).toFixed(2)}x)` : "");
+  const ratio = (a: number, b: number) => (b > 0 ? ` (${formatRatio(a / b)})` : "");
   const v = s.verification;
   const lines = [
     `${s.model} -> ${s.fused}`,

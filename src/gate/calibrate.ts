@@ -6,17 +6,18 @@
  *
  * @module
  */
-import type { CompletedCase, Results } from "../results/schema.ts";
+import { type CompletedCase, FORM_NAMES, type Results } from "../results/schema.ts";
 import { compareMedians } from "../stats/compare.ts";
 import { median, sortSamples } from "../stats/summarize.ts";
 import { DEFAULT_SEED } from "../stats/random.ts";
+import { formatPercent, formatTable } from "../text_format.ts";
 import {
   DEFAULT_THRESHOLD,
   DEFAULT_TIME_THRESHOLD,
   type GateOptions,
   gateResults,
 } from "./gate.ts";
-import type { FormName, Verdict } from "./verdict.ts";
+import type { Verdict } from "./verdict.ts";
 
 /** Noise of one case over the A/A runs. */
 export interface CalibrationCase {
@@ -68,8 +69,6 @@ export interface Calibration {
   readonly hardFailures: readonly string[];
 }
 
-const FORMS: readonly FormName[] = ["multiBranch", "reparameterized"];
-
 function suggest(needed: number): number {
   return Math.max(0.05, Math.ceil((needed * 1.25) / 0.05 - 1e-9) * 0.05);
 }
@@ -77,7 +76,7 @@ function suggest(needed: number): number {
 function pairwise(id: string, runs: readonly CompletedCase[], seed: number) {
   let timeSpread = 0;
   let timeThresholdNeeded = 0;
-  for (const form of FORMS) {
+  for (const form of FORM_NAMES) {
     const samples = runs.map((r) => r.forms[form].latencyMs!.samplesMs);
     const medians = samples.map((s) => median(sortSamples(s)));
     const [fast, slow] = [
@@ -167,10 +166,6 @@ export function calibrate(runs: readonly Results[], options: GateOptions = {}): 
   };
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
-}
-
 /**
  * Renders a calibration as plain text: one row per case, then the verdict on the thresholds.
  *
@@ -192,32 +187,34 @@ export function formatCalibration(c: Calibration): string {
   const rows = c.cases.map((k) => [
     k.id,
     String(k.runs),
-    pct(k.worstTimeDeviation),
-    pct(k.worstSpeedupDeviation),
+    formatPercent(k.worstTimeDeviation),
+    formatPercent(k.worstSpeedupDeviation),
     String(k.alarms),
-    pct(k.timeSpread),
-    pct(k.timeThresholdNeeded),
-    pct(k.speedupSpread),
-    pct(k.speedupThresholdNeeded),
+    formatPercent(k.timeSpread),
+    formatPercent(k.timeThresholdNeeded),
+    formatPercent(k.speedupSpread),
+    formatPercent(k.speedupThresholdNeeded),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((s, i) => s.padEnd(widths[i])).join("  ").trimEnd();
   const alarmed = c.outcomes.filter((o) => o !== "pass").length;
+  // A threshold as `--threshold` takes it: the percentage without its sign.
+  const percentNumber = (x: number) => formatPercent(x).slice(0, -1);
   return [
     `A/A calibration: ${c.runs} runs; each later run gated against the first at time threshold ` +
-    `${pct(c.timeThreshold)} and speedup threshold ${pct(c.threshold)}; spreads over every pair`,
+    `${formatPercent(c.timeThreshold)} and speedup threshold ${
+      formatPercent(c.threshold)
+    }; spreads over every pair`,
     "",
-    line(header),
-    widths.map((w) => "-".repeat(w)).join("  "),
-    ...rows.map(line),
+    formatTable(header, rows),
     "",
     `Against the first run: ${alarmed} of ${c.outcomes.length} comparison(s) alarmed` +
     (alarmed > 0 ? " (too tight for this machine)." : "."),
     `Over every pair (any run as the baseline), thresholds that would not have alarmed: time > ` +
-    `${pct(c.timeThresholdNeeded)}, speedup > ${pct(c.speedupThresholdNeeded)}.`,
-    `Suggested (x1.25, rounded up to 5%): --time-threshold ${+(c.suggested.timeThreshold * 100)
-      .toFixed(1)} --threshold ${+(c.suggested.threshold * 100).toFixed(1)}`,
+    `${formatPercent(c.timeThresholdNeeded)}, speedup > ${
+      formatPercent(c.speedupThresholdNeeded)
+    }.`,
+    `Suggested (x1.25, rounded up to 5%): --time-threshold ${
+      percentNumber(c.suggested.timeThreshold)
+    } --threshold ${percentNumber(c.suggested.threshold)}`,
     ...c.hardFailures.map((f) => `hard check failed (not noise, a bug): ${f}`),
   ].join("\n");
 }

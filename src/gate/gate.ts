@@ -26,8 +26,9 @@
  */
 import type { CaseResult, Context, Results } from "../results/schema.ts";
 import { DEFAULT_SEED } from "../stats/random.ts";
-import { checkCase } from "./_checks.ts";
-import { compareCaseContexts, compareContexts } from "./_context.ts";
+import { formatPercent } from "../text_format.ts";
+import { checkCase } from "./_case_checks.ts";
+import { compareCaseContexts, compareContexts } from "./_context_diff.ts";
 import { checkResultsShape } from "./_validate.ts";
 import type { CaseVerdict, Check, CheckStatus, GateRun, RunInfo, Verdict } from "./verdict.ts";
 
@@ -115,15 +116,18 @@ function caseStatus(checks: readonly Check[], inBaseline: boolean, inCurrent: bo
  * @throws {RangeError} When `threshold` is not in (0, 1).
  * @throws {SyntaxError} When a results object lacks a field the gate reads, or repeats a case id.
  * @example
- * ```ts ignore
- * import { gateResults } from "./gate.ts";
+ * ```ts
+ * import { exitCodeOf, gateResults } from "./gate.ts";
  * import { readResults } from "../results/io.ts";
+ * // The current run lacks a case the baseline completed: the presence gate fails.
  * const verdict = gateResults(
- *   await readResults("reports/baselines/ci.json"),
- *   await readResults("reports/ci/results.json"),
+ *   await readResults("tests/testdata/results/before.json"),
+ *   await readResults("tests/testdata/results/after.json"),
  *   { threshold: 0.2 },
  * );
- * console.log(verdict.outcome);
+ * const missing = verdict.cases.filter((c) => c.status === "missing").map((c) => c.id);
+ * if (verdict.outcome !== "regressed" || exitCodeOf(verdict) !== 1) throw new Error();
+ * if (missing.join() !== "cpu-all-t1-n1-gelu-b1-scale-w24-r128") throw new Error();
  * ```
  */
 export function gateResults(
@@ -193,7 +197,6 @@ export function gateResults(
   const tally: Record<CheckStatus, number> = { pass: 0, fail: 0, skip: 0, note: 0 };
   for (const c of cases) for (const check of c.checks) tally[check.status]++;
   const blockedBy = globalBlocking.map((d) => d.field).join(", ");
-  const pctText = `${+(timeThreshold * 100).toFixed(1)}%`;
   const gates: GateRun[] = [
     { gate: "presence", ran: true, reason: "every baseline case must be in the current run" },
     { gate: "state", ran: true, reason: "current cases must complete (errored fails)" },
@@ -208,7 +211,7 @@ export function gateResults(
         ran: true,
         reason: `fails when the ci95 of median(current)/median(baseline) lies above ${
           (1 + timeThreshold).toFixed(2)
-        } (+${pctText})`,
+        } (+${formatPercent(timeThreshold)})`,
       }
       : {
         gate: "time",

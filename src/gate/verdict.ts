@@ -4,12 +4,22 @@
  *
  * @module
  */
-import type { ContextDifference } from "./_context.ts";
+import type { FormName } from "../results/schema.ts";
 
-export type { ContextDifference };
+/** One field that differs between the baseline's and the current run's context. */
+export interface ContextDifference {
+  /** Dotted path, e.g. `cpu.model`, or `config.threads` for a case's own config. */
+  readonly field: string;
+  /** The baseline's value, as text. */
+  readonly baseline: string;
+  /** The current run's value, as text. */
+  readonly current: string;
+  /** True when the difference makes absolute times incomparable. */
+  readonly blocking: boolean;
+}
 
 /**
- * The gates, in the order they are reported:
+ * Every gate, in the order they are reported:
  * - `presence`: the case exists in both runs (missing fails, new is a note);
  * - `state`: the current case completed (errored fails; skipped fails when the baseline ran it);
  * - `counts`: params, buffers, constants, MACs, FLOPs, memory traffic and the node histogram of
@@ -21,17 +31,7 @@ export type { ContextDifference };
  * - `speedup`: the within-run speedup (multi-branch over reparameterized) did not shrink beyond
  *   the threshold and the noise.
  */
-export type GateName =
-  | "presence"
-  | "state"
-  | "counts"
-  | "optimizer"
-  | "equivalence"
-  | "time"
-  | "speedup";
-
-/** Every gate name, in report order. */
-export const GATE_NAMES: readonly GateName[] = [
+export const GATE_NAMES = [
   "presence",
   "state",
   "counts",
@@ -39,13 +39,13 @@ export const GATE_NAMES: readonly GateName[] = [
   "equivalence",
   "time",
   "speedup",
-];
+] as const;
+
+/** One of {@linkcode GATE_NAMES}. */
+export type GateName = (typeof GATE_NAMES)[number];
 
 /** `fail` makes the gate exit 1; `skip` says a gate could not run and why; `note` informs. */
 export type CheckStatus = "pass" | "fail" | "skip" | "note";
-
-/** The two forms of the stem, as named in results. */
-export type FormName = "multiBranch" | "reparameterized";
 
 /** One finding about one case. */
 export interface Check {
@@ -132,7 +132,12 @@ export interface Verdict {
   readonly current: RunInfo;
   /** Context differences, blocking ones first, and whether they were allowed. */
   readonly context: {
+    /** Every field that differs, blocking ones first. */
     readonly differences: readonly ContextDifference[];
+    /**
+     * The `allowDifferentContext` option: true when blocking differences skip the time gate
+     * instead of making the runs incomparable.
+     */
     readonly allowDifferentContext: boolean;
   };
   /** Each gate, whether it ran and why. */

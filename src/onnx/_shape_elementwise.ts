@@ -75,13 +75,14 @@ function unary(f: ((x: number) => number) | null): ShapeRule {
   return (c) => {
     const shape = c.shape(0);
     const x = c.value(0);
-    const first: RuleOutput = { shape, ...(f && x ? { values: x.map(f) } : {}) };
+    const first: RuleOutput = f && x ? { shape, values: x.map(f) } : { shape };
     if (c.node.opType === "Dropout") return [first, { shape, type: DataType.BOOL }];
     if (c.node.opType === "QuantizeLinear") {
       return [{ shape, type: c.has(2) ? c.type(2) : DataType.UINT8 }];
     }
     if (c.node.opType === "DequantizeLinear") return [{ shape, type: DataType.FLOAT }];
     if (c.node.opType === "BatchNormalization") {
+      if (c.node.outputs.length <= 1) return [first]; // inference mode: the usual case
       const channels = shape.length > 1 ? [shape[1]] : [];
       return [first, ...c.node.outputs.slice(1).map(() => ({ shape: channels }))];
     }
@@ -99,12 +100,27 @@ function inputsOf(c: RuleContext, count: number) {
   return Array.from({ length: count }, (_, i) => ({ shape: c.shape(i), values: c.value(i) }));
 }
 
+/** Whether two shapes are equal, dim for dim. */
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function binary(f: (a: number, b: number, int: boolean) => number, type?: number): ShapeRule {
   return (c) => {
-    const shape = broadcastAll(c, 2);
+    // Equal shapes broadcast to themselves; inputs without values fold to nothing (the common
+    // case of activations, taken without building the fold's inputs)
+    const a = c.shape(0), b = c.shape(1);
+    // broadcastAll(c, 2) is broadcastShapes([], a), a copy of a, broadcast with b
+    const shape = sameShape(a, b) ? [...a] : broadcastShapes(a, b);
     const int = !isFloatType(c.type(0));
-    const values = foldElementwise(shape, inputsOf(c, 2), (a, b) => f(a, b, int));
-    return [{ shape, ...(type ? { type } : {}), ...(values ? { values } : {}) }];
+    const known = c.value(0) !== undefined;
+    const values = c.value(1) !== undefined && known
+      ? foldElementwise(shape, inputsOf(c, 2), (a, b) => f(a, b, int))
+      : undefined;
+    if (values) return [type ? { shape, type, values } : { shape, values }];
+    return [type ? { shape, type } : { shape }];
   };
 }
 

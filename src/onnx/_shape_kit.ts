@@ -154,10 +154,12 @@ export function product(dims: readonly number[]): number {
  */
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
   const rank = Math.max(a.length, b.length);
+  // Leading dims a shape lacks are 1 (read without negative indices, slow property look-ups)
+  const offA = rank - a.length, offB = rank - b.length;
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1;
-    const y = b[b.length - rank + i] ?? 1;
+    const x = (i < offA ? undefined : a[i - offA]) ?? 1;
+    const y = (i < offB ? undefined : b[i - offB]) ?? 1;
     if (x !== y && x !== 1 && y !== 1) {
       throw new TypeError(`Cannot broadcast shapes [${a}] and [${b}]`);
     }
@@ -187,23 +189,32 @@ export function windowOutput(
 ): number[] {
   const r = spatial.length;
   if (kernel.length !== r) fail(node, `its kernel has ${kernel.length} dims for ${r} spatial`);
-  const ones = spatial.map(() => 1);
-  const strides = intsAttr(node, "strides", ones);
-  const dilations = intsAttr(node, "dilations", ones);
-  const pads = intsAttr(node, "pads", [...ones, ...ones].map(() => 0));
+  // Absent attributes take their defaults (strides and dilations 1, pads 0) dim by dim
+  const strides = intsAttr(node, "strides", undefined);
+  const dilations = intsAttr(node, "dilations", undefined);
+  const pads = intsAttr(node, "pads", undefined);
   const autoPad = stringAttr(node, "auto_pad", "NOTSET");
-  return spatial.map((x, i) => {
-    const s = strides[i] ?? 1;
-    if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") return Math.ceil(x / s);
+  const out: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const x = spatial[i];
+    const s = strides?.[i] ?? 1;
+    if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") {
+      out.push(Math.ceil(x / s));
+      continue;
+    }
     const valid = autoPad === "VALID";
-    const begin = valid ? 0 : pads[i] ?? 0;
-    const span = x + begin + (valid ? 0 : pads[i + r] ?? 0) -
-      ((kernel[i] - 1) * (dilations[i] ?? 1) + 1);
+    const begin = valid ? 0 : pads?.[i] ?? 0;
+    const span = x + begin + (valid ? 0 : pads?.[i + r] ?? 0) -
+      ((kernel[i] - 1) * (dilations?.[i] ?? 1) + 1);
     if (span < 0) {
       fail(node, `its window is larger than the padded input (${x}, kernel ${kernel[i]})`);
     }
-    if (!ceilMode) return Math.floor(span / s) + 1;
-    const out = Math.ceil(span / s) + 1;
-    return (out - 1) * s >= x + begin ? out - 1 : out;
-  });
+    if (!ceilMode) {
+      out.push(Math.floor(span / s) + 1);
+      continue;
+    }
+    const o = Math.ceil(span / s) + 1;
+    out.push((o - 1) * s >= x + begin ? o - 1 : o);
+  }
+  return out;
 }

@@ -62,7 +62,7 @@ export function convOutputShape(
       }`,
     );
   }
-  const kernel = intsAttr(node, "kernel_shape", w.slice(2));
+  const kernel = intsAttr(node, "kernel_shape", undefined) ?? w.slice(2);
   return [n, w[0], ...windowOutput(node, x.slice(2), kernel, false)];
 }
 

@@ -30,18 +30,27 @@ export interface NodeTag {
 
 /** One graph node; `opType` is spelled as ONNX spells it (`"Conv"`, `"BatchNormalization"`). */
 export interface Node {
+  /** The node's name (ONNX allows it to be empty). */
   readonly name: string;
+  /** Op type; `"domain.Op"` for a domain other than the default (`"com.microsoft.FusedConv"`). */
   readonly opType: string;
+  /** Names of the values it reads, in the op's order; `""` for a skipped optional input. */
   readonly inputs: readonly string[];
+  /** Names of the values it writes, in the op's order. */
   readonly outputs: readonly string[];
+  /** Attributes by name. */
   readonly attributes: Readonly<Record<string, Attribute>>;
+  /** Its block and branch (kept in the node's doc string); absent outside every block. */
   readonly tag?: NodeTag;
 }
 
 /** A float32 constant tensor stored in the graph. */
 export interface Initializer {
+  /** The value's name, as nodes read it. */
   readonly name: string;
+  /** Its shape; `[]` for a scalar. */
   readonly dims: readonly number[];
+  /** Its elements in row-major order (as many as the product of `dims`). */
   readonly data: Float32Array;
 }
 
@@ -52,7 +61,9 @@ export interface Initializer {
 export type Tensor =
   | Initializer
   | {
+    /** The value's name, as nodes read it. */
     readonly name: string;
+    /** Its shape; `[]` for a scalar. */
     readonly dims: readonly number[];
     /** ONNX `TensorProto.DataType` number (7 = int64, 10 = float16, ...). */
     readonly dataType: number;
@@ -66,7 +77,9 @@ export type Tensor =
  * dimensions and `elemType` the ONNX element type when it is not float32 (1).
  */
 export interface ValueInfo {
+  /** The value's name. */
   readonly name: string;
+  /** Its dimensions, -1 where not a fixed number; empty for a scalar or an unranked value. */
   readonly shape: readonly number[];
   /** Symbolic names of dynamic dimensions, index by index (undefined where fixed or unnamed). */
   readonly dimNames?: readonly (string | undefined)[];
@@ -78,7 +91,9 @@ export interface ValueInfo {
 
 /** An operator set a model imports. */
 export interface OpsetImport {
+  /** The operator domain; `""` (or `"ai.onnx"`) is the default one. */
   readonly domain: string;
+  /** The opset version imported from it. */
   readonly version: number;
 }
 
@@ -87,11 +102,17 @@ export interface OpsetImport {
  * original's identity. All optional: graphs built by the harness have none.
  */
 export interface ModelInfo {
+  /** ONNX IR version of the file (always set by the decoder); absent: the encoder's default, 8. */
   readonly irVersion?: number;
+  /** Name of the tool that wrote the model (`pytorch`); absent when the file has none. */
   readonly producerName?: string;
+  /** Version of that tool; absent when the file has none. */
   readonly producerVersion?: string;
+  /** The model's own namespace (reverse DNS, `com.example`); absent when the file has none. */
   readonly domain?: string;
+  /** The model's version number; absent when the file has none. */
   readonly modelVersion?: number;
+  /** The model's documentation string; absent when the file has none. */
   readonly docString?: string;
   /** Opsets of every domain, the default one included (then it matches `Graph.opset`). */
   readonly opsetImports?: readonly OpsetImport[];
@@ -108,11 +129,17 @@ export interface ModelInfo {
 
 /** A whole ONNX graph with one opset of the default domain. */
 export interface Graph {
+  /** The graph's name (may be empty). */
   readonly name: string;
+  /** Opset version of the default domain; 0 when a decoded model imports none of it. */
   readonly opset: number;
+  /** The graph's inputs, initializers excluded, in order. */
   readonly inputs: readonly ValueInfo[];
+  /** The graph's outputs, in order. */
   readonly outputs: readonly ValueInfo[];
+  /** The float32 constant tensors (weights, biases, BN statistics). */
   readonly initializers: readonly Initializer[];
+  /** The nodes, in topological order (as ONNX requires). */
   readonly nodes: readonly Node[];
   /** Initializers that are not float32 (int64 shapes, ...), kept as read. */
   readonly otherInitializers?: readonly Tensor[];

@@ -3,110 +3,138 @@
  * a tensor-granular LRU write-back cache simulation. Private to src/profile: counts.ts states
  * the conventions and is the public entry point.
  *
+ * Both work on a {@linkcode Topology}: the graph's tensors numbered once per graph structure
+ * (what each node reads and writes, last readers, graph outputs), so that counting the same
+ * structure at another input shape only sums and simulates over arrays of sizes.
+ *
  * @module
  */
-import type { Node } from "../onnx/ir.ts";
-
-/** Bytes of a tensor, by name. */
-export type SizeOf = (name: string) => number;
-
-/** The distinct, non-empty input names of a node (a tensor read twice by one node is read once). */
-export function distinctInputs(node: Node): string[] {
-  return [...new Set(node.inputs.filter((name) => name !== ""))];
-}
-
-/** The non-empty output names of a node. */
-export function nodeOutputs(node: Node): string[] {
-  return node.outputs.filter((name) => name !== "");
+/** The graph's dataflow over numbered tensors: what the traffic models need. */
+export interface Topology {
+  /** How many tensor ids there are (0 to size - 1). */
+  readonly size: number;
+  /** Per node: its distinct inputs in first-read order (a tensor read twice counts once). */
+  readonly inputs: readonly (readonly number[])[];
+  /** Per node: its outputs, in order (skipped ones left out). */
+  readonly outputs: readonly (readonly number[])[];
+  /** Per tensor: index of the last node reading it, -1 when none does. */
+  readonly lastUse: readonly number[];
+  /** Per tensor: whether it is a graph output. */
+  readonly isOutput: readonly boolean[];
 }
 
 /**
- * Lower bound on the traffic of a set of nodes run alone with an unbounded cache: every tensor
- * its nodes read that none of them produces (graph inputs, initializers, tensors from other
- * nodes) once, plus every tensor they produce that leaves the set (a graph output, or read by a
- * node outside the set) once.
+ * The dataflow of a node sequence whose tensors are numbered (by shape inference's index).
  *
- * @param nodes All nodes of the graph, in topological order.
- * @param members Indices of the nodes in the set.
- * @param sizeOf Bytes of a tensor.
- * @param graphOutputs Names of the graph outputs.
- * @returns Bytes.
+ * @param size How many tensor ids there are.
+ * @param inputSlots Per node: the id at each input position, -1 for a skipped input ("").
+ * @param outputSlots Per node: the id at each output position, -1 for a skipped output.
+ * @param graphOutputs Ids of the graph outputs.
+ * @returns The topology.
  */
-export function minimumTraffic(
-  nodes: readonly Node[],
-  members: ReadonlySet<number>,
-  sizeOf: SizeOf,
-  graphOutputs: ReadonlySet<string>,
-): number {
-  const produced = new Set<string>();
-  const read = new Set<string>();
-  const readOutside = new Set<string>();
-  nodes.forEach((node, i) => {
-    if (members.has(i)) nodeOutputs(node).forEach((t) => produced.add(t));
+export function compileTopology(
+  size: number,
+  inputSlots: readonly (readonly number[])[],
+  outputSlots: readonly (readonly number[])[],
+  graphOutputs: readonly number[],
+): Topology {
+  // Plain arrays: a typed array costs about a microsecond to make, a few elements' array little
+  // The slots themselves where nothing is skipped or repeated (almost always): no copy
+  const inputs = inputSlots.map((slots) => {
+    const plain = slots.every((t, k) => t >= 0 && slots.indexOf(t) === k);
+    if (plain) return slots;
+    const seen: number[] = [];
+    for (const t of slots) if (t >= 0 && !seen.includes(t)) seen.push(t);
+    return seen;
   });
-  nodes.forEach((node, i) => {
-    for (const t of distinctInputs(node)) (members.has(i) ? read : readOutside).add(t);
+  const outputs = outputSlots.map((slots) =>
+    slots.every((t) => t >= 0) ? slots : slots.filter((t) => t >= 0)
+  );
+  const lastUse = new Array<number>(size).fill(-1);
+  inputs.forEach((ins, i) => {
+    for (const t of ins) lastUse[t] = i;
   });
+  const isOutput = new Array<boolean>(size).fill(false);
+  for (const t of graphOutputs) isOutput[t] = true;
+  return { size, inputs, outputs, lastUse, isOutput };
+}
+
+/**
+ * The tensors whose bytes make the lower bound on the traffic of a set of nodes run alone with
+ * an unbounded cache: every tensor its nodes read that none of them produces (graph inputs,
+ * initializers, tensors from other nodes) once, plus every tensor they produce that leaves the
+ * set (a graph output, or read by a node outside the set) once. Depends on the structure only;
+ * {@linkcode sumSizes} over them gives the bytes.
+ *
+ * @param topology The graph's topology.
+ * @param members Indices of the nodes in the set, ascending.
+ * @returns Tensor ids, in the order their bytes are summed.
+ */
+export function minimumTensors(topology: Topology, members: readonly number[]): number[] {
+  // Flags are stamps (equal to this call's stamp when set) in shared arrays: nothing to clear
+  const stamp = ++marks.stamp;
+  const [member, isProduced, isRead, readOutside] = [
+    grow(marks.member, topology.inputs.length, 0),
+    grow(marks.produced, topology.size, 0),
+    grow(marks.read, topology.size, 0),
+    grow(marks.outside, topology.size, 0),
+  ];
+  for (const i of members) member[i] = stamp;
+  // Insertion-ordered sets, as the reference algorithm's Sets: produced, read, read outside
+  const produced: number[] = [];
+  const read: number[] = [];
+  for (const i of members) {
+    for (const t of topology.outputs[i]) {
+      if (isProduced[t] !== stamp) (isProduced[t] = stamp, produced.push(t));
+    }
+  }
+  topology.inputs.forEach((ins, i) => {
+    for (const t of ins) {
+      if (member[i] !== stamp) readOutside[t] = stamp;
+      else if (isRead[t] !== stamp) (isRead[t] = stamp, read.push(t));
+    }
+  });
+  const out: number[] = [];
+  for (const t of read) if (isProduced[t] !== stamp) out.push(t);
+  for (const t of produced) if (topology.isOutput[t] || readOutside[t] === stamp) out.push(t);
+  return out;
+}
+
+/** The stamps of {@linkcode minimumTensors}, shared by every call, grown. */
+const marks = {
+  stamp: 0,
+  member: [] as number[],
+  produced: [] as number[],
+  read: [] as number[],
+  outside: [] as number[],
+};
+
+/** Sum of the sizes of some tensors, in the order given. */
+export function sumSizes(tensors: readonly number[], sizes: readonly number[]): number {
   let bytes = 0;
-  for (const t of read) if (!produced.has(t)) bytes += sizeOf(t);
-  for (const t of produced) if (graphOutputs.has(t) || readOutside.has(t)) bytes += sizeOf(t);
+  for (let k = 0; k < tensors.length; k++) bytes += sizes[tensors[k]];
   return bytes;
 }
 
-interface Entry {
-  readonly size: number;
-  dirty: boolean;
-}
+/** The simulation's per-tensor state, shared by every run (runs are synchronous), grown. */
+const state = {
+  producer: [] as number[],
+  resident: [] as boolean[],
+  dirty: [] as boolean[],
+  entrySize: [] as number[],
+  prev: [] as number[],
+  next: [] as number[],
+  pending: [] as boolean[],
+};
 
-/** A byte-capacity LRU of whole tensors; a Map's insertion order is the recency order. */
-class LruCache {
-  readonly #capacity: number;
-  readonly #entries = new Map<string, Entry>();
-  #used = 0;
-
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-
-  fits(size: number): boolean {
-    return size <= this.#capacity;
-  }
-
-  /** Marks a tensor most recently used; false when it is not resident. */
-  touch(name: string): boolean {
-    const entry = this.#entries.get(name);
-    if (!entry) return false;
-    this.#entries.delete(name);
-    this.#entries.set(name, entry);
-    return true;
-  }
-
-  /** Makes a tensor that fits resident, evicting least recently used tensors first. */
-  insert(name: string, entry: Entry, onEvict: (name: string, entry: Entry) => void): void {
-    while (this.#used + entry.size > this.#capacity) {
-      const [victim, e] = this.#entries.entries().next().value!;
-      this.drop(victim);
-      onEvict(victim, e);
-    }
-    this.#entries.set(name, entry);
-    this.#used += entry.size;
-  }
-
-  drop(name: string): void {
-    const entry = this.#entries.get(name);
-    if (!entry) return;
-    this.#entries.delete(name);
-    this.#used -= entry.size;
-  }
-
-  entries(): IterableIterator<[string, Entry]> {
-    return this.#entries.entries();
-  }
+function grow<T>(a: T[], n: number, value: T): T[] {
+  while (a.length < n) a.push(value);
+  return a;
 }
 
 /**
- * Simulates a tensor-granular LRU write-back cache of `cacheBytes` over the node sequence and
- * returns the off-chip bytes attributed to each node.
+ * Simulates a tensor-granular LRU write-back cache of `cacheBytes` over the node sequence of a
+ * topology and gives the off-chip bytes attributed to each node.
  *
  * Per node: each distinct input that is resident costs 0, otherwise its size (it then becomes
  * resident, clean, if it fits). Inputs dead after the node (no later reader, not a graph
@@ -116,51 +144,104 @@ class LruCache {
  * current node, or a graph output) costs its size, charged to its producer; at the end, dirty
  * graph outputs are written back, also charged to their producers.
  *
- * @param nodes The graph's nodes, in topological order.
- * @param sizeOf Bytes of a tensor.
- * @param graphOutputs Names of the graph outputs.
+ * The cache is a doubly linked list over tensor ids (least recently used at the head), so a
+ * hit, an insertion and an eviction each cost O(1); its arrays are shared by every run.
+ *
+ * @param topology The graph's topology.
+ * @param sizes Bytes of each tensor, by id.
  * @param cacheBytes Cache capacity in bytes (0 gives the naive sum; Infinity the minimum).
- * @returns Bytes per node, in node order.
+ * @param cost Bytes per node, in node order: the first `topology.inputs.length` are zeroed, then
+ *   filled.
  */
 export function simulateCache(
-  nodes: readonly Node[],
-  sizeOf: SizeOf,
-  graphOutputs: ReadonlySet<string>,
+  topology: Topology,
+  sizes: readonly number[],
   cacheBytes: number,
-): number[] {
-  const lastUse = new Map<string, number>();
-  nodes.forEach((node, i) => distinctInputs(node).forEach((t) => lastUse.set(t, i)));
-  const producer = new Map<string, number>();
-  const cost = nodes.map(() => 0);
-  const cache = new LruCache(cacheBytes);
+  cost: number[],
+): void {
+  const { inputs, outputs, lastUse, isOutput } = topology;
+  const n = topology.size;
+  // Plain arrays: typed arrays' backing stores cost far more to make (and to collect)
+  const producer = grow(state.producer, n, -1).fill(-1, 0, n);
+  const resident = grow(state.resident, n, false).fill(false, 0, n);
+  const dirty = grow(state.dirty, n, false).fill(false, 0, n);
+  const entrySize = grow(state.entrySize, n, 0);
+  const prev = grow(state.prev, n, -1);
+  const next = grow(state.next, n, -1);
+  const pending = grow(state.pending, n, false).fill(false, 0, n);
+  cost.fill(0, 0, inputs.length);
+  let head = -1;
+  let tail = -1;
+  let used = 0;
   let current = 0;
-  let pending = new Set<string>();
-  const needed = (t: string) =>
-    graphOutputs.has(t) || (lastUse.get(t) ?? -1) > current || pending.has(t);
-  const onEvict = (t: string, e: Entry) => {
-    if (e.dirty && needed(t)) cost[producer.get(t)!] += e.size;
+
+  const needed = (t: number) => isOutput[t] || lastUse[t] > current || pending[t];
+  const unlink = (t: number) => {
+    const p = prev[t], q = next[t];
+    if (p < 0) head = q;
+    else next[p] = q;
+    if (q < 0) tail = p;
+    else prev[q] = p;
   };
-  for (const [i, node] of nodes.entries()) {
+  const append = (t: number) => {
+    prev[t] = tail;
+    next[t] = -1;
+    if (tail < 0) head = t;
+    else next[tail] = t;
+    tail = t;
+  };
+  const drop = (t: number) => {
+    if (!resident[t]) return;
+    resident[t] = false;
+    unlink(t);
+    used -= entrySize[t];
+  };
+  /** Makes a tensor that fits resident, evicting least recently used tensors first. */
+  const insert = (t: number, size: number, isDirty: boolean) => {
+    while (used + size > cacheBytes) {
+      const victim = head;
+      if (victim < 0) throw new RangeError("Cannot simulate the cache as its bookkeeping broke");
+      drop(victim);
+      if (dirty[victim] && needed(victim)) cost[producer[victim]] += entrySize[victim];
+    }
+    // A tensor already resident (a node writing a name it also reads) keeps its place, as a
+    // Map's set() of an existing key does
+    if (!resident[t]) {
+      resident[t] = true;
+      append(t);
+    }
+    entrySize[t] = size;
+    dirty[t] = isDirty;
+    used += size;
+  };
+
+  for (let i = 0; i < inputs.length; i++) {
     current = i;
-    const inputs = distinctInputs(node);
-    pending = new Set(inputs);
-    for (const t of inputs) {
-      pending.delete(t);
-      if (cache.touch(t)) continue;
-      const size = sizeOf(t);
+    const ins = inputs[i];
+    for (let k = 0; k < ins.length; k++) pending[ins[k]] = true;
+    for (let k = 0; k < ins.length; k++) {
+      const t = ins[k];
+      pending[t] = false;
+      if (resident[t]) {
+        unlink(t);
+        append(t);
+        continue;
+      }
+      const size = sizes[t];
       cost[i] += size;
-      if (cache.fits(size)) cache.insert(t, { size, dirty: false }, onEvict);
+      if (size <= cacheBytes) insert(t, size, false);
     }
-    for (const t of inputs) if (!needed(t)) cache.drop(t);
-    for (const t of nodeOutputs(node)) {
-      producer.set(t, i);
-      const size = sizeOf(t);
-      if (!cache.fits(size)) cost[i] += size;
-      else if (needed(t)) cache.insert(t, { size, dirty: true }, onEvict);
+    for (let k = 0; k < ins.length; k++) if (!needed(ins[k])) drop(ins[k]);
+    const outs = outputs[i];
+    for (let k = 0; k < outs.length; k++) {
+      const t = outs[k];
+      producer[t] = i;
+      const size = sizes[t];
+      if (!(size <= cacheBytes)) cost[i] += size;
+      else if (needed(t)) insert(t, size, true);
     }
   }
-  for (const [t, e] of cache.entries()) {
-    if (e.dirty && graphOutputs.has(t)) cost[producer.get(t)!] += e.size;
+  for (let t = head; t >= 0; t = next[t]) {
+    if (dirty[t] && isOutput[t]) cost[producer[t]] += entrySize[t];
   }
-  return cost;
 }

@@ -51,19 +51,32 @@
  *
  * @module
  */
-import { type Graph, type Node, numel } from "../onnx/ir.ts";
-import { inferShapesPartial, resolveInputShapes } from "../onnx/shapes.ts";
-import { DataType, elementSize } from "../onnx/_values.ts";
-import { attributeConstants, COUNT_RULES, type Roles, type Work } from "./_count_rules.ts";
+import { type Graph, type Node, numel, type ValueInfo } from "../onnx/ir.ts";
 import {
-  distinctInputs,
-  minimumTraffic,
-  nodeOutputs,
+  checkInputShapes,
+  type IndexedInference,
+  indexOf,
+  inferIndexed,
+  type TensorIndex,
+} from "../onnx/indexed_inference.ts";
+import { DataType, elementSize } from "../onnx/_values.ts";
+import type { NodeCounts, Totals, UncountedNode } from "../results/schema.ts";
+import {
+  attributeConstants,
+  COUNT_RULES,
+  type CountRule,
+  type Roles,
+  type Work,
+} from "./_count_rules.ts";
+import {
+  compileTopology,
+  minimumTensors,
   simulateCache,
-  type SizeOf,
+  sumSizes,
+  type Topology,
 } from "./_traffic.ts";
 
-export { COUNTING_CONVENTIONS } from "./_conventions.ts";
+export { COUNTING_CONVENTIONS } from "./_counting_conventions.ts";
 
 /** Options of {@linkcode countGraph}. */
 export interface CountOptions {
@@ -73,77 +86,11 @@ export interface CountOptions {
   readonly elementBytes?: number;
   /** Full shapes of graph inputs with dynamic dims (the CLI's `--shape`). */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
-}
-
-/** FLOPs, split so MAC FLOPs read like papers' MACs (times 2). */
-export interface FlopCounts {
-  /** 2 * MACs (of Conv, ConvTranspose, Gemm and MatMul; the name predates the latter). */
-  readonly conv: number;
-  /** Per-element work of the rules in {@linkcode COUNTING_CONVENTIONS}. */
-  readonly elementwise: number;
-  /** conv + elementwise. */
-  readonly total: number;
-}
-
-/** Memory traffic of one node, in bytes. */
-export interface NodeBytes {
-  /** Every distinct input, activations and initializers alike. */
-  readonly read: number;
-  /** Every output. */
-  readonly written: number;
-  /** read + written. */
-  readonly naive: number;
-  /** Off-chip bytes the cache simulation attributes to this node. */
-  readonly cached: number;
-}
-
-/** Counts of one node. */
-export interface NodeCounts {
-  readonly node: string;
-  readonly opType: string;
-  /** Block of the node's tag; null for an untagged node. */
-  readonly block: number | null;
-  /** Branch of the node's tag; null for an untagged node. */
-  readonly branch: string | null;
-  /** Learnable elements first read here (see {@linkcode COUNTING_CONVENTIONS}). */
-  readonly params: number;
-  /** BN running mean and var elements first read here. */
-  readonly buffers: number;
-  /** Conv, ConvTranspose, Gemm and MatMul multiply-accumulates; 0 for other ops. */
-  readonly macs: number;
-  readonly flops: FlopCounts;
-  readonly bytes: NodeBytes;
-  /** Shape of the first output; empty when it has none inferred (the node is then uncounted). */
-  readonly outputShape: number[];
-  /** flops.total / bytes.naive (0 when nothing moves). */
-  readonly arithmeticIntensity: number;
-}
-
-/** Sums over a set of nodes. */
-export interface Totals {
-  readonly params: number;
-  readonly buffers: number;
-  /** Elements of other constant tensors (the GELU scalars, int64 shapes), at their first reader. */
-  readonly constants: number;
-  readonly macs: number;
-  readonly flops: FlopCounts;
-  readonly bytes: {
-    /** Sum of the nodes' naive bytes. */
-    readonly naive: number;
-    /** The set run alone with an unbounded cache: what it reads from outside and what leaves. */
-    readonly minimum: number;
-    /** Sum of the nodes' cached bytes. */
-    readonly cached: number;
-  };
-  /** Op type to node count (uncounted nodes included). */
-  readonly nodes: Record<string, number>;
-}
-
-/** A node counted as 0 MACs and 0 FLOPs, and why. */
-export interface UncountedNode {
-  readonly node: string;
-  readonly opType: string;
-  readonly reason: string;
+  /**
+   * List every node's counts in `nodes`; false leaves it empty (the blocks, totals and
+   * uncounted nodes are the same), which is faster when only sums are wanted. @default true
+   */
+  readonly perNode?: boolean;
 }
 
 /** Counts of a whole graph. */
@@ -166,61 +113,298 @@ function checkOption(name: string, value: number, positive: boolean): void {
   }
 }
 
-function sumTotals(nodes: readonly NodeCounts[], constants: number, minimum: number): Totals {
-  const sum = (f: (n: NodeCounts) => number) => nodes.reduce((s, n) => s + f(n), 0);
+/** Nodes summed together (a block, or the whole graph): what depends on the structure only. */
+interface Group {
+  /** Node indices, ascending. */
+  readonly members: readonly number[];
+  /** Op type to node count, in first-seen order (frozen: every count of the plan shares it). */
+  readonly histogram: Readonly<Record<string, number>>;
+  /** Parameter elements first read by the members. */
+  readonly params: number;
+  /** Buffer elements first read by the members. */
+  readonly buffers: number;
+  /** Constant elements first read by the members (plus the unused ones, for the graph). */
+  readonly constants: number;
+  /** The tensors of the minimum traffic, in summing order. */
+  readonly minimum: readonly number[];
+}
+
+type Shape = readonly number[] | undefined;
+
+/**
+ * Everything about a graph that does not depend on its input shapes, the cache size or the
+ * element size: numbered tensors, constant roles, rules, blocks. Made once per graph structure
+ * and reused at every input shape (a stem re-shaped per batch size and resolution keeps its
+ * nodes).
+ */
+interface Plan {
+  /** Distinct per plan, naming it in memo keys. */
+  readonly id: number;
+  /** Shape inference's numbering of the graph's tensors, which the plan's ids are. */
+  readonly index: TensorIndex;
+  readonly initializers: Graph["initializers"];
+  readonly otherInitializers: Graph["otherInitializers"];
+  readonly valueInfo: Graph["valueInfo"];
+  readonly opset: number;
+  /** The graph outputs' names. */
+  readonly outputNames: readonly string[];
+  readonly topology: Topology;
+  readonly roles: readonly Roles[];
+  /** Per node: its counting rule, when it has one. */
+  readonly rules: ReadonlyArray<CountRule | undefined>;
+  readonly blocks: ReadonlyArray<Group & { readonly block: number }>;
+  readonly total: Group;
+}
+
+/**
+ * What one count fills, shared by every count (counting is synchronous) and grown to the
+ * largest graph: each tensor's bytes; each node's MACs, FLOPs, naive and cached bytes; and, by
+ * length, the arrays a rule gets of a node's input and output shapes.
+ */
+const scratch = {
+  sizes: [] as number[],
+  macs: [] as number[],
+  conv: [] as number[],
+  elementwise: [] as number[],
+  naive: [] as number[],
+  cached: [] as number[],
+  inputShapes: [] as Shape[][],
+  outputShapes: [] as Shape[][],
+};
+
+function grow(a: number[], n: number): number[] {
+  while (a.length < n) a.push(0);
+  return a;
+}
+
+/** The array of `length` shapes a rule gets (reused: rules keep no reference to it). */
+function shapeArgs(pool: Shape[][], length: number): Shape[] {
+  while (pool.length <= length) pool.push(new Array<Shape>(pool.length).fill(undefined));
+  return pool[length];
+}
+
+/** Plans by the identity of the graph's node list. */
+const PLANS = new WeakMap<readonly Node[], Plan[]>();
+let planCount = 0;
+
+/**
+ * The last counts made, by plan and {@linkcode memoKey}, least recently used first. Few: each
+ * may hold every node's counts, and what repeats (the same case on another device, thread count
+ * or optimization level; the same graph counted again) repeats soon after.
+ */
+const MEMO = new Map<string, GraphCounts>();
+const MEMO_LIMIT = 64;
+
+function group(
+  nodes: readonly Node[],
+  topology: Topology,
+  roles: readonly Roles[],
+  members: readonly number[],
+  extraConstants: number,
+): Group {
   const histogram: Record<string, number> = {};
-  for (const n of nodes) histogram[n.opType] = (histogram[n.opType] ?? 0) + 1;
-  const conv = sum((n) => n.flops.conv);
-  const elementwise = sum((n) => n.flops.elementwise);
+  let params = 0, buffers = 0, constants = extraConstants;
+  for (const i of members) {
+    const op = nodes[i].opType;
+    histogram[op] = (histogram[op] ?? 0) + 1;
+    params += roles[i].params;
+    buffers += roles[i].buffers;
+    constants += roles[i].constants;
+  }
+  const minimum = minimumTensors(topology, members);
+  return { members, histogram: Object.freeze(histogram), params, buffers, constants, minimum };
+}
+
+function makePlan(graph: Graph, index: TensorIndex): Plan {
+  const { nodes } = graph;
+  const outputIds = graph.outputs.flatMap((o) => index.ids.get(o.name) ?? []);
+  const topology = compileTopology(index.names.length, index.inputs, index.outputs, outputIds);
+  const { perNode: roles, unused } = attributeConstants(graph);
+  const blockOf = nodes.map((n) => n.tag?.block ?? null);
+  const indices = nodes.map((_, i) => i);
+  const blockIds = [...new Set(blockOf.flatMap((b) => (b === null ? [] : [b])))];
+  const blocks = blockIds.sort((a, b) => a - b).map((block) => ({
+    block,
+    ...group(nodes, topology, roles, indices.filter((i) => blockOf[i] === block), 0),
+  }));
   return {
-    params: sum((n) => n.params),
-    buffers: sum((n) => n.buffers),
-    constants,
-    macs: sum((n) => n.macs),
-    flops: { conv, elementwise, total: conv + elementwise },
-    bytes: { naive: sum((n) => n.bytes.naive), minimum, cached: sum((n) => n.bytes.cached) },
-    nodes: histogram,
+    id: planCount++,
+    index,
+    initializers: graph.initializers,
+    otherInitializers: graph.otherInitializers,
+    valueInfo: graph.valueInfo,
+    opset: graph.opset,
+    outputNames: graph.outputs.map((o) => o.name),
+    topology,
+    roles,
+    rules: nodes.map((n) => COUNT_RULES[n.opType]),
+    blocks,
+    total: group(nodes, topology, roles, indices, unused),
   };
 }
 
-interface Context {
-  readonly shapes: ReadonlyMap<string, readonly number[]>;
-  readonly folded: (node: Node) => boolean;
-  readonly sizeOf: SizeOf;
+/** The plan of a graph's structure, made on first use. */
+function planOf(graph: Graph): Plan {
+  const index = indexOf(graph);
+  let plans = PLANS.get(graph.nodes);
+  const found = plans?.find((p) =>
+    p.index === index && p.initializers === graph.initializers &&
+    p.otherInitializers === graph.otherInitializers && p.valueInfo === graph.valueInfo &&
+    p.opset === graph.opset && p.outputNames.length === graph.outputs.length &&
+    p.outputNames.every((name, k) => name === graph.outputs[k].name)
+  );
+  if (found) return found;
+  const plan = makePlan(graph, index);
+  if (!plans) PLANS.set(graph.nodes, plans = []);
+  plans.push(plan);
+  return plan;
 }
 
-/** The node's work, or why it has none. */
-function workOf(node: Node, ctx: Context): Work | string {
-  const rule = COUNT_RULES[node.opType];
+/** What the counts of a graph of a given structure depend on besides it. */
+function memoKey(plan: Plan, graph: Graph, options: CountOptions, elementBytes: number): string {
+  const shapes = options.inputShapes ? JSON.stringify([...options.inputShapes]) : "";
+  return `${plan.id} ${options.cacheBytes} ${elementBytes} ${options.perNode ?? true} ${
+    describeValues(graph.inputs)
+  } ${describeValues(graph.outputs)} ${shapes}`;
+}
+
+/** Graph inputs or outputs as text, distinct for distinct ones (JSON of what is unusual). */
+function describeValues(values: readonly ValueInfo[]): string {
+  let text = `${values.length}`;
+  for (const v of values) {
+    const plain = v.dimNames === undefined && v.elemType === undefined && v.unranked === undefined;
+    text += plain ? ` ${v.name.length}:${v.name}[${v.shape}]` : ` ${JSON.stringify(v)}`;
+  }
+  return text;
+}
+
+const NO_WORK: Work = { macs: 0, elementwise: 0 };
+
+/** Fills `into` with the shapes at `slots` (undefined for a skipped input or output). */
+function fillShapes(into: Shape[], slots: readonly number[], shapes: readonly Shape[]): Shape[] {
+  for (let k = 0; k < slots.length; k++) into[k] = slots[k] < 0 ? undefined : shapes[slots[k]];
+  return into;
+}
+
+/** The work of node `i`, or why it has none. */
+function workOf(node: Node, i: number, plan: Plan, inferred: IndexedInference): Work | string {
+  const rule = plan.rules[i];
   if (!rule) return `op "${node.opType}" has no counting rule`;
-  if (ctx.folded(node)) return { macs: 0, elementwise: 0 };
-  const shape = (t: string) => (t === "" ? undefined : ctx.shapes.get(t));
+  const outputs = plan.topology.outputs[i];
+  let folded = outputs.length > 0;
+  for (let k = 0; folded && k < outputs.length; k++) folded = inferred.valued[outputs[k]];
+  if (folded) return NO_WORK;
+  const { index, shapes } = inferred;
+  const ins = index.inputs[i], outs = index.outputs[i];
   try {
-    return rule(node.inputs.map(shape), node.outputs.map(shape), node);
+    return rule(
+      fillShapes(shapeArgs(scratch.inputShapes, ins.length), ins, shapes),
+      fillShapes(shapeArgs(scratch.outputShapes, outs.length), outs, shapes),
+      node,
+    );
   } catch (e) {
     return `its counting rule failed: ${e instanceof Error ? e.message : e}`;
   }
 }
 
-function countNode(node: Node, roles: Roles, cached: number, work: Work, ctx: Context): NodeCounts {
-  const conv = 2 * work.macs;
-  const total = conv + work.elementwise;
-  const read = distinctInputs(node).reduce((s, t) => s + ctx.sizeOf(t), 0);
-  const written = nodeOutputs(node).reduce((s, t) => s + ctx.sizeOf(t), 0);
-  const naive = read + written;
-  return {
-    node: node.name,
-    opType: node.opType,
-    block: node.tag?.block ?? null,
-    branch: node.tag?.branch ?? null,
-    params: roles.params,
-    buffers: roles.buffers,
-    macs: work.macs,
-    flops: { conv, elementwise: work.elementwise, total },
-    bytes: { read, written, naive, cached },
-    outputShape: [...(ctx.shapes.get(node.outputs[0]) ?? [])],
-    arithmeticIntensity: naive > 0 ? total / naive : 0,
+/** The sums of a group's nodes (with its block number first, for a block). */
+function sumGroup(g: Group): Totals;
+function sumGroup(g: Group, block: number): { readonly block: number } & Totals;
+function sumGroup(g: Group, block?: number): Totals | ({ block: number } & Totals) {
+  let macs = 0, conv = 0, elementwise = 0, naive = 0, cached = 0;
+  for (const i of g.members) {
+    macs += scratch.macs[i];
+    conv += scratch.conv[i];
+    elementwise += scratch.elementwise[i];
+    naive += scratch.naive[i];
+    cached += scratch.cached[i];
+  }
+  const flops = { conv, elementwise, total: conv + elementwise };
+  const bytes = { naive, minimum: sumSizes(g.minimum, scratch.sizes), cached };
+  const { params, buffers, constants } = g;
+  const nodes = g.histogram as Record<string, number>;
+  return block === undefined
+    ? { params, buffers, constants, macs, flops, bytes, nodes }
+    : { block, params, buffers, constants, macs, flops, bytes, nodes };
+}
+
+/** Counts a graph whose plan is known (nothing memoized). */
+function countWith(
+  graph: Graph,
+  plan: Plan,
+  cacheBytes: number,
+  elementBytes: number,
+  options: CountOptions,
+): GraphCounts {
+  const inferred = inferIndexed(graph, options.inputShapes, true);
+  const { index, shapes, types } = inferred;
+  const { topology, roles } = plan;
+  const n = index.names.length, count = graph.nodes.length;
+  const sizes = grow(scratch.sizes, n);
+  const [macs, convs, elementwise, naives] = [
+    grow(scratch.macs, count),
+    grow(scratch.conv, count),
+    grow(scratch.elementwise, count),
+    grow(scratch.naive, count),
+  ];
+  const cached = grow(scratch.cached, count);
+  for (let t = 0; t < n; t++) {
+    const s = shapes[t];
+    if (!s) {
+      sizes[t] = 0;
+      continue;
+    }
+    const type = types[t] ?? DataType.FLOAT;
+    sizes[t] = numel(s) * (type === DataType.FLOAT ? elementBytes : elementSize(type));
+  }
+  const byName = (name: string) => {
+    const id = index.ids.get(name);
+    return id === undefined ? undefined : shapes[id];
   };
+  simulateCache(topology, sizes, cacheBytes, cached);
+  const why = new Map<number, string>();
+  for (const u of inferred.unknown) why.set(u.index, u.reason);
+  const uncounted: UncountedNode[] = [];
+  const perNode = options.perNode ?? true;
+  const nodes: NodeCounts[] = [];
+  for (let i = 0; i < graph.nodes.length; i++) {
+    const node = graph.nodes[i];
+    const found = why.size > 0 && why.has(i) ? why.get(i)! : workOf(node, i, plan, inferred);
+    let work: Work;
+    if (typeof found === "string") {
+      uncounted.push({ node: node.name, opType: node.opType, reason: found });
+      work = NO_WORK;
+    } else {
+      work = found;
+    }
+    const conv = 2 * work.macs;
+    const read = sumSizes(topology.inputs[i], sizes);
+    const written = sumSizes(topology.outputs[i], sizes);
+    const naive = read + written;
+    macs[i] = work.macs;
+    convs[i] = conv;
+    elementwise[i] = work.elementwise;
+    naives[i] = naive;
+    if (!perNode) continue;
+    const total = conv + work.elementwise;
+    const out0 = index.outputs[i][0];
+    const outputShape = out0 >= 0 ? shapes[out0] : byName(node.outputs[0]);
+    nodes.push({
+      node: node.name,
+      opType: node.opType,
+      block: node.tag?.block ?? null,
+      branch: node.tag?.branch ?? null,
+      params: roles[i].params,
+      buffers: roles[i].buffers,
+      macs: work.macs,
+      flops: { conv, elementwise: work.elementwise, total },
+      bytes: { read, written, naive, cached: cached[i] },
+      outputShape: [...(outputShape ?? [])],
+      arithmeticIntensity: naive > 0 ? total / naive : 0,
+    });
+  }
+  const blocks = plan.blocks.map((g) => sumGroup(g, g.block));
+  return { nodes, blocks, total: sumGroup(plan.total), uncounted };
 }
 
 /**
@@ -228,10 +412,17 @@ function countNode(node: Node, roles: Roles, cached: number, work: Work, ctx: Co
  * (from the nodes' tags) and in total, by the rules of {@linkcode COUNTING_CONVENTIONS}. Nodes
  * it cannot count (no rule, no inferred shape) count 0 and are listed in `uncounted`.
  *
+ * Counts depend on the graph's structure, its input shapes, `cacheBytes` and `elementBytes`
+ * only: what depends on the structure alone is worked out once per node list (the same nodes at
+ * another input shape reuse it), and the last few counts made are kept, so counting the same
+ * graph again with the same options returns them. Graphs are taken as immutable, and the
+ * returned counts may be the very object an earlier call returned: treat them as read-only.
+ *
  * @param graph A graph whose nodes are in topological order.
- * @param options The simulated cache size, the float32 element size, and input shapes.
- * @returns Per-node counts in graph order, per-block totals in block order, graph totals and
- *   the uncounted nodes.
+ * @param options The simulated cache size, the float32 element size, input shapes, and whether
+ *   to list every node.
+ * @returns Per-node counts in graph order (none without `perNode`), per-block totals in block
+ *   order, graph totals and the uncounted nodes.
  * @throws {RangeError} When cacheBytes is negative or NaN, or elementBytes is not positive.
  * @throws {TypeError} When a graph input keeps a dynamic dim (give it in `inputShapes`), or
  *   `inputShapes` names no input or has the wrong rank.
@@ -258,44 +449,16 @@ export function countGraph(graph: Graph, options: CountOptions): GraphCounts {
   const { cacheBytes, elementBytes = 4, inputShapes } = options;
   checkOption("cacheBytes", cacheBytes, false);
   checkOption("elementBytes", elementBytes, true);
-  resolveInputShapes(graph, inputShapes);
-  const inferred = inferShapesPartial(graph, { inputShapes });
-  const { shapes, types, values } = inferred;
-  const sizeOf = (t: string) => {
-    const s = shapes.get(t);
-    if (!s) return 0;
-    const type = types.get(t) ?? DataType.FLOAT;
-    return numel(s) * (type === DataType.FLOAT ? elementBytes : elementSize(type));
-  };
-  const folded = (node: Node) => {
-    const outs = nodeOutputs(node);
-    return outs.length > 0 && outs.every((t) => values.has(t));
-  };
-  const ctx: Context = { shapes, folded, sizeOf };
-  const outputs = new Set(graph.outputs.map((o) => o.name));
-  const cached = simulateCache(graph.nodes, sizeOf, outputs, cacheBytes);
-  const { perNode, unused } = attributeConstants(graph);
-  const why = new Map(inferred.unknown.map((u) => [u.index, u.reason]));
-  const uncounted: UncountedNode[] = [];
-  const nodes = graph.nodes.map((node, i) => {
-    const work = why.has(i) ? why.get(i)! : workOf(node, ctx);
-    if (typeof work === "string") {
-      uncounted.push({ node: node.name, opType: node.opType, reason: work });
-    }
-    const w = typeof work === "string" ? { macs: 0, elementwise: 0 } : work;
-    return countNode(node, perNode[i], cached[i], w, ctx);
-  });
-  const totalsOf = (idx: number[], extraConstants = 0) =>
-    sumTotals(
-      idx.map((i) => nodes[i]),
-      idx.reduce((s, i) => s + perNode[i].constants, extraConstants),
-      minimumTraffic(graph.nodes, new Set(idx), sizeOf, outputs),
-    );
-  const indices = nodes.map((_, i) => i);
-  const blockIds = [...new Set(nodes.flatMap((n) => (n.block === null ? [] : [n.block])))];
-  const blocks = blockIds.sort((a, b) => a - b).map((block) => ({
-    block,
-    ...totalsOf(indices.filter((i) => nodes[i].block === block)),
-  }));
-  return { nodes, blocks, total: totalsOf(indices, unused), uncounted };
+  checkInputShapes(graph, inputShapes);
+  const plan = planOf(graph);
+  const key = memoKey(plan, graph, options, elementBytes);
+  let counts = MEMO.get(key);
+  if (counts) {
+    MEMO.delete(key);
+  } else {
+    counts = countWith(graph, plan, cacheBytes, elementBytes, options);
+    if (MEMO.size >= MEMO_LIMIT) MEMO.delete(MEMO.keys().next().value!);
+  }
+  MEMO.set(key, counts);
+  return counts;
 }

@@ -6,23 +6,7 @@
  */
 import type { Graph, Node, NodeTag } from "../onnx/ir.ts";
 import { quantile } from "../stats/summarize.ts";
-
-/** One executed node's kernel time. */
-export interface ProfileRow {
-  /** Node name in the executed (optimized) graph. */
-  readonly node: string;
-  /** Op type as the profiler names it (`Conv`, `Gelu`, ...). */
-  readonly opType: string;
-  /** Execution provider that ran it, as onnxruntime names it (`CPUExecutionProvider`). */
-  readonly provider: string;
-  readonly block: number | null;
-  /** kxk0.., scale, skip, add, act, se, conv; a `+add` suffix marks a conv that absorbed the branch Add. */
-  readonly branch: string | null;
-  /** Median kernel time over the profiled runs, microseconds. */
-  readonly medianUs: number;
-  /** Number of profiled runs of this node. */
-  readonly runs: number;
-}
+import type { ProfileRow } from "../results/schema.ts";
 
 interface TraceEvent {
   readonly cat?: string;
@@ -201,11 +185,4 @@ export function profileRows(
     });
   }
   return rows;
-}
-
-/** Op type histogram of a graph (`com.microsoft.nchwc.Conv` keeps its domain). */
-export function opHistogram(graph: Graph): Record<string, number> {
-  const h: Record<string, number> = {};
-  for (const n of graph.nodes) h[n.opType] = (h[n.opType] ?? 0) + 1;
-  return h;
 }

@@ -4,30 +4,7 @@
  * @module
  */
 import type { Graph } from "../onnx/ir.ts";
-
-/** Measured roofs of one provider on this machine. */
-export interface Roofs {
-  /** Peak compute from a large MatMul's kernel time, GFLOP/s. */
-  readonly peakGflops: number;
-  /** Memory bandwidth from a large elementwise copy's kernel time (bytes read + written), GB/s. */
-  readonly bandwidthGBs: number;
-}
-
-/** One point placed under the roofs. */
-export interface RooflinePoint {
-  readonly flops: number;
-  readonly bytes: number;
-  /** FLOPs per byte. */
-  readonly intensity: number;
-  /** max(flops / peak, bytes / bandwidth), ms: the fastest the roofs allow. */
-  readonly boundMs: number;
-  /** Measured time, ms (from the profile), when known. */
-  readonly measuredMs?: number;
-  /** measuredMs / boundMs: 1 is on the roof, 10 is ten times slower than the roof. */
-  readonly overBound?: number;
-  /** flops / measured time, GFLOP/s. */
-  readonly achievedGflops?: number;
-}
+import type { RooflinePoint, Roofs } from "../results/schema.ts";
 
 /**
  * Places work under the roofs.

@@ -6,16 +6,23 @@
 
 /** BatchNorm statistics as plain arrays, one value per output channel. */
 export interface BatchNormParams {
+  /** Learned scale (ONNX `scale`), per channel. */
   readonly gamma: Float32Array;
+  /** Learned shift (ONNX `B`), per channel. */
   readonly beta: Float32Array;
+  /** Running mean (ONNX `input_mean`), per channel. */
   readonly mean: Float32Array;
+  /** Running variance (ONNX `input_var`), per channel. */
   readonly variance: Float32Array;
+  /** Added to the variance before its square root (ONNX's default is 1e-5). */
   readonly epsilon: number;
 }
 
 /** A conv kernel with a bias, as Float32Arrays; `weight` is laid out [out, in/groups, kh, kw]. */
 export interface FusedConv {
+  /** The kernels, [out, in/groups, kh, kw] flattened. */
   readonly weight: Float32Array;
+  /** One bias per output channel. */
   readonly bias: Float32Array;
 }
 

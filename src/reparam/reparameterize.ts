@@ -8,8 +8,11 @@ import { identityKernel, padKernel } from "./pad_kernel.ts";
 
 /** A bias-free conv + BN branch; `shape` is [out, in/groups, k, k]. */
 export interface ConvBnBranch {
+  /** The conv's kernels, `shape` flattened. */
   readonly weight: Float32Array;
+  /** The kernels' shape: [out, in/groups, k, k] (k = 1 for the scale branch). */
   readonly shape: readonly [number, number, number, number];
+  /** The BatchNorm after the conv, `out` values per array. */
   readonly bn: BatchNormParams;
 }
 
@@ -25,14 +28,26 @@ export interface BranchWeights {
 
 /** Conv geometry needed to fuse: kernel size and groups. */
 export interface FuseGeometry {
+  /** Kernel size k of the fused conv (square; odd when there is a skip branch). */
   readonly kernel: number;
+  /** Conv groups: 1 for a dense conv, the channel count for a depthwise one. */
   readonly groups: number;
 }
 
 /**
  * Sums fused kernels and biases element-wise (in float64, rounded once).
  *
+ * @param parts Convs of one size, at least one.
+ * @returns Their sum.
  * @throws {TypeError} When the parts differ in size or none is given.
+ * @example
+ * ```ts
+ * import { sumConvs } from "./reparameterize.ts";
+ * const a = { weight: new Float32Array([1, 2]), bias: new Float32Array([0.5]) };
+ * const b = { weight: new Float32Array([3, 4]), bias: new Float32Array([0.25]) };
+ * const { weight, bias } = sumConvs([a, b]);
+ * if (weight.join() !== "4,6" || bias[0] !== 0.75) throw new Error();
+ * ```
  */
 export function sumConvs(parts: readonly FusedConv[]): FusedConv {
   if (parts.length === 0) throw new TypeError("Cannot sum an empty list of convs");
@@ -61,6 +76,22 @@ export function sumConvs(parts: readonly FusedConv[]): FusedConv {
  * @param geometry The block's kernel size and groups.
  * @returns The deploy conv's weight [out, in/groups, k, k] and bias [out].
  * @throws {TypeError} When branch shapes do not agree with the geometry.
+ * @example
+ * ```ts
+ * import { reparameterizeBlock } from "./reparameterize.ts";
+ * // One channel, 3x3. Every BN is the identity (gamma 1, var 1, eps 0) except the scale
+ * // branch's beta of 0.5: the 3x3 ones, the 1x1 kernel 2 and the skip's 1 add at the centre.
+ * const bn = (beta: number) => ({
+ *   gamma: new Float32Array([1]), beta: new Float32Array([beta]),
+ *   mean: new Float32Array([0]), variance: new Float32Array([1]), epsilon: 0,
+ * });
+ * const { weight, bias } = reparameterizeBlock({
+ *   conv: [{ weight: new Float32Array(9).fill(1), shape: [1, 1, 3, 3], bn: bn(0) }],
+ *   scale: { weight: new Float32Array([2]), shape: [1, 1, 1, 1], bn: bn(0.5) },
+ *   skip: bn(0),
+ * }, { kernel: 3, groups: 1 });
+ * if (weight.join() !== "1,1,1,1,4,1,1,1,1" || bias[0] !== 0.5) throw new Error();
+ * ```
  */
 export function reparameterizeBlock(branches: BranchWeights, geometry: FuseGeometry): FusedConv {
   const { kernel: k, groups } = geometry;

@@ -4,9 +4,17 @@
  *
  * @module
  */
-import type { CaseResult, FormResult, Forms, Results } from "../results/schema.ts";
-import type { Totals } from "../profile/counts.ts";
-import type { RooflinePoint } from "../profile/roofline.ts";
+import {
+  type CaseResult,
+  FORM_LABELS,
+  FORM_NAMES,
+  type FormResult,
+  type Forms,
+  type Results,
+  type RooflinePoint,
+  roofsKey,
+  type Totals,
+} from "../results/schema.ts";
 import {
   axisType,
   barChart,
@@ -28,7 +36,8 @@ import {
   table,
 } from "./_html.ts";
 
-const FORMS = [["multiBranch", "multi-branch"], ["reparameterized", "reparameterized"]] as const;
+/** Each form with its full label, in report order. */
+const LABELLED_FORMS = FORM_NAMES.map((f) => [f, FORM_LABELS[f].full] as const);
 
 type WithForms = CaseResult & { readonly forms: Forms };
 
@@ -90,7 +99,7 @@ const TRAFFIC = [["naive", "naive (upper)"], ["cached", "cache-aware"], [
 
 function trafficChart(ctx: RenderContext, stem: WithForms, label: string): string {
   const blocks = stem.forms.multiBranch.blocks.map((b) => `block ${b.block}`);
-  const series: BarSeries[] = FORMS.flatMap(([key, name], f) =>
+  const series: BarSeries[] = LABELLED_FORMS.flatMap(([key, name], f) =>
     TRAFFIC.map(([kind, kindName], k) => ({
       label: `${name} ${kindName}`,
       values: stem.forms[key].blocks.map((b) => b.bytes[kind]),
@@ -102,7 +111,7 @@ function trafficChart(ctx: RenderContext, stem: WithForms, label: string): strin
     title: "bytes moved",
     type: axisType(values),
   });
-  const rows = FORMS.flatMap(([key, name]) =>
+  const rows = LABELLED_FORMS.flatMap(([key, name]) =>
     stem.forms[key].blocks.map((b) => [
       name,
       b.block,
@@ -131,7 +140,7 @@ function macsChart(
   stems: readonly WithForms[],
   label: (c: CaseResult) => string,
 ): string {
-  const series: BarSeries[] = FORMS.map(([key, name]) => ({
+  const series: BarSeries[] = LABELLED_FORMS.map(([key, name]) => ({
     label: name,
     values: stems.map((s) => s.forms[key].macs),
     color: FORM_COLORS[key],
@@ -167,7 +176,7 @@ export function costSection(ctx: RenderContext, results: Results): string {
     b,
   ) => (b.forms.multiBranch.macs > a.forms.multiBranch.macs ? b : a));
   const rows = stems.flatMap((s) =>
-    FORMS.flatMap(([key, name]) => {
+    LABELLED_FORMS.flatMap(([key, name]) => {
       const f: FormResult = s.forms[key];
       const outside = outsideBlocks(f);
       return [
@@ -178,7 +187,7 @@ export function costSection(ctx: RenderContext, results: Results): string {
     })
   );
   const uncounted = stems.flatMap((s) =>
-    FORMS.flatMap(([key, name]) => {
+    LABELLED_FORMS.flatMap(([key, name]) => {
       const u = s.forms[key].uncounted ?? [];
       const ops = [...new Set(u.map((n) => n.opType))];
       return u.length > 0 ? [`${label(s)} ${name}: ${u.length} node(s) (${ops.join(", ")})`] : [];
@@ -250,14 +259,14 @@ export function rooflineSection(ctx: RenderContext, results: Results): string {
   const body: string[] = [];
   for (const [key, roof] of roofs) {
     const cases = results.cases.filter((c): c is WithForms =>
-      c.forms !== undefined && `${c.config.device}/t${c.config.threads}` === key &&
+      c.forms !== undefined && roofsKey(c.config) === key &&
       c.forms.multiBranch.roofline !== undefined
     );
     if (cases.length === 0) continue;
     const blocks = [
       ...new Set(cases.flatMap((c) => c.forms.multiBranch.roofline!.blocks.map((b) => b.block))),
     ];
-    const groups: RooflineGroup[] = FORMS.flatMap(([form, name]) =>
+    const groups: RooflineGroup[] = LABELLED_FORMS.flatMap(([form, name]) =>
       blocks.map((block, i) => ({
         label: `block ${block} ${name}`,
         color: color(i),
@@ -270,7 +279,7 @@ export function rooflineSection(ctx: RenderContext, results: Results): string {
     ).filter((g) => g.points.length > 0);
     const config = rooflineChart([{ label: `roof ${key}`, ...roof }], groups);
     const rows = cases.flatMap((c) =>
-      FORMS.flatMap(([form, name]) => {
+      LABELLED_FORMS.flatMap(([form, name]) => {
         const r = c.forms[form].roofline!;
         return [
           ...r.blocks.map((b) => rooflineRow(c.id, name, String(b.block), b)),

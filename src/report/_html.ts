@@ -8,6 +8,7 @@ import type { CaseConfig } from "../scenario/expand.ts";
 import type { CaseResult, CompletedCase, Results } from "../results/schema.ts";
 import type { ChartSpec } from "./charts.ts";
 import { escapeHtml } from "./escape.ts";
+import { formatCount, formatInterval, formatMs, formatRatio } from "../text_format.ts";
 
 /** Markup that is already safe; anything else put into a table or section is escaped. */
 export class Html {
@@ -80,30 +81,24 @@ export function figure(spec: ChartSpec, numbers: string): string {
     }"></canvas></div>\n<figcaption>${numbers}</figcaption></figure>`;
 }
 
-/** Three significant digits, with k/M/G above a thousand. */
+/** A count as {@linkcode formatCount} writes it (`24.8M`); `-` when missing or not finite. */
 export function num(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return "-";
-  const units = [["G", 1e9], ["M", 1e6], ["k", 1e3]] as const;
-  for (const [suffix, size] of units) {
-    if (Math.abs(n) >= size) return `${(n / size).toPrecision(3)}${suffix}`;
-  }
-  return Math.abs(n) >= 100 || Number.isInteger(n) ? n.toFixed(0) : n.toPrecision(3);
+  return n === undefined || !Number.isFinite(n) ? "-" : formatCount(n);
 }
 
-/** Milliseconds with three significant digits. */
+/** Milliseconds as {@linkcode formatMs} writes them (`1.23`); `-` when missing or not finite. */
 export function ms(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return "-";
-  return n >= 100 || n === 0 ? n.toFixed(0) : n.toPrecision(3);
+  return n === undefined || !Number.isFinite(n) ? "-" : formatMs(n);
 }
 
-/** A ratio as `1.16x`. */
+/** A ratio as `1.16x`; `-` when not finite. */
 export function ratio(r: number): string {
-  return Number.isFinite(r) ? `${r.toFixed(2)}x` : "-";
+  return Number.isFinite(r) ? formatRatio(r) : "-";
 }
 
 /** A ratio with its interval: `1.16x [1.14, 1.18]`. */
 export function ratioCi(r: number, ci: readonly [number, number]): string {
-  return `${ratio(r)} [${ci[0].toFixed(2)}, ${ci[1].toFixed(2)}]`;
+  return `${ratio(r)} ${formatInterval(ci)}`;
 }
 
 /** Completed cases of a results file. */
@@ -128,7 +123,7 @@ const LABEL_PARTS: ReadonlyArray<[keyof CaseConfig, (c: CaseConfig) => string]> 
 ];
 
 /** `r224`, or `r224x320` for a model whose input is not square. */
-export function resolutionLabel(c: CaseConfig): string {
+function resolutionLabel(c: CaseConfig): string {
   const [, , h, w] = c.inputShape ?? [];
   return c.model && h !== w ? `r${h}x${w}` : `r${c.resolution}`;
 }

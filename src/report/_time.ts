@@ -4,9 +4,15 @@
  *
  * @module
  */
-import type { CompletedCase, Results } from "../results/schema.ts";
-import type { ProfileRow } from "../profile/ort_profile.ts";
-import type { OptimizationAudit } from "../runner/profile_run.ts";
+import {
+  type CompletedCase,
+  FORM_LABELS,
+  FORM_NAMES,
+  type FormName,
+  type OptimizationAudit,
+  type ProfileRow,
+  type Results,
+} from "../results/schema.ts";
 import { OPTIMIZATION_LEVELS } from "../scenario/schema.ts";
 import { barChart, color } from "./charts.ts";
 import { escapeHtml } from "./escape.ts";
@@ -24,10 +30,11 @@ import {
   table,
 } from "./_html.ts";
 
-const FORMS = [["multiBranch", "mb"], ["reparameterized", "rp"]] as const;
+/** A form as the time tables abbreviate it: `mb`, `rp`. */
+const abbreviation = (f: FormName) => FORM_LABELS[f].abbreviation;
 
 /** Branch kind of a profile row: branch numbers dropped (`kxk0+add` -> `kxk+add`). */
-export function branchKind(row: ProfileRow): string {
+function branchKind(row: ProfileRow): string {
   return row.branch === null ? "unattributed" : row.branch.replace(/\d+/g, "");
 }
 
@@ -72,14 +79,13 @@ export function timeSection(ctx: RenderContext, results: Results): string {
     return section("time", "Where the time goes", [para("No case was profiled.")]);
   }
   const label = labeler(cases);
-  const allRows = (c: CompletedCase, f: "multiBranch" | "reparameterized") =>
-    c.forms[f].profile!.rows;
+  const allRows = (c: CompletedCase, f: FormName) => c.forms[f].profile!.rows;
   const kinds = [
-    ...new Set(cases.flatMap((c) => FORMS.flatMap(([f]) => allRows(c, f).map(branchKind)))),
+    ...new Set(cases.flatMap((c) => FORM_NAMES.flatMap((f) => allRows(c, f).map(branchKind)))),
   ].sort((a, b) => kindRank(a) - kindRank(b) || a.localeCompare(b));
   const shown = cases.slice(0, MAX_TIME_CASES);
   const bars = shown.flatMap((c) =>
-    FORMS.map(([f, short]) => ({ c, f, name: `${label(c)} ${short}` }))
+    FORM_NAMES.map((f) => ({ c, f, name: `${label(c)} ${abbreviation(f)}` }))
   );
   const config = barChart(
     bars.map((b) => b.name),
@@ -94,11 +100,11 @@ export function timeSection(ctx: RenderContext, results: Results): string {
     { stacked: true, horizontal: true },
   );
   const byCase = cases.flatMap((c) =>
-    FORMS.map(([f, short]): Cell[] => {
+    FORM_NAMES.map((f): Cell[] => {
       const p = c.forms[f].profile!;
       return [
         label(c),
-        short,
+        abbreviation(f),
         ...kinds.map((k) => ms(sumMs(p.rows.filter((r) => branchKind(r) === k)))),
         ms(p.totalMs),
         ms(c.forms[f].latencyMs?.median),
@@ -117,10 +123,10 @@ export function timeSection(ctx: RenderContext, results: Results): string {
     "providers (nodes)",
   ], byCase);
   const byBlock = cases.flatMap((c) =>
-    FORMS.flatMap(([f, short]) =>
+    FORM_NAMES.flatMap((f) =>
       [...groupBy(allRows(c, f), (r) => String(r.block ?? "-"))].map(([block, rows]): Cell[] => [
         label(c),
-        short,
+        abbreviation(f),
         block,
         ...kinds.map((k) => ms(sumMs(rows.filter((r) => branchKind(r) === k)))),
         ms(sumMs(rows)),
@@ -160,7 +166,8 @@ function coverageNote(
   const off: string[] = [];
   const fallbacks: string[] = [];
   for (const c of cases) {
-    for (const [f, short] of FORMS) {
+    for (const f of FORM_NAMES) {
+      const short = abbreviation(f);
       const p = c.forms[f].profile!;
       if (!(p.coverage >= 0.85 && p.coverage <= 1.15)) {
         off.push(`${label(c)} ${short} (${p.coverage.toFixed(2)})`);

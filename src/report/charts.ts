@@ -40,7 +40,7 @@ export interface ChartSpec {
  * Okabe-Ito colours (distinguishable with colour-blindness) with black at index 7, then four more
  * (grey, brown, olive, purple) for charts with many series.
  */
-export const PALETTE = [
+const PALETTE = [
   "#0072B2",
   "#E69F00",
   "#009E73",
@@ -58,7 +58,7 @@ export const PALETTE = [
 /** Colours of the two forms: multi-branch vermillion, reparameterized blue. */
 export const FORM_COLORS = { multiBranch: "#D55E00", reparameterized: "#0072B2" } as const;
 
-/** The colour of series `i`, cycling through {@linkcode PALETTE}. */
+/** The colour of series `i`, cycling through the palette above. */
 export function color(i: number): string {
   return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length];
 }
@@ -143,7 +143,7 @@ export function paddedRange(
 }
 
 /** Options shared by every chart: no animation (stable screenshots and printing), legend below. */
-export function baseOptions(x: AxisOptions, y: AxisOptions): Record<string, unknown> {
+function baseOptions(x: AxisOptions, y: AxisOptions): Record<string, unknown> {
   return {
     animation: false,
     responsive: true,

@@ -7,21 +7,20 @@
 import type { Results } from "../results/schema.ts";
 import { costSection, rooflineSection } from "./_cost.ts";
 import { createRenderContext, para } from "./_html.ts";
-import {
-  conventionsSection,
-  hasSeveralDevices,
-  problemsSection,
-  providerSection,
-} from "./_misc.ts";
+import { conventionsSection } from "./_conventions.ts";
 import { headlineSection, resolutionSection } from "./_overview.ts";
 import { CLIENT_SCRIPT, STYLE } from "./_page.ts";
+import { problemsSection } from "./_problems.ts";
+import { hasSeveralDevices, providerSection } from "./_providers.ts";
 import { optimizerSection, timeSection } from "./_time.ts";
-import { comparisonSection } from "./compare.ts";
+import { comparisonSection } from "./run_comparison.ts";
 import { checkInlineScript, escapeHtml, jsonForScript } from "./escape.ts";
 
 /** One results file and the label it goes by in the report (its path, say). */
 export interface ReportRun {
+  /** How the report names the run: in its subtitle, context table, comparisons and legends. */
   readonly label: string;
+  /** The run's results. */
   readonly results: Results;
 }
 

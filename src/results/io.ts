@@ -8,7 +8,10 @@ import { type Results, RESULTS_SCHEMA_VERSION } from "./schema.ts";
 
 /**
  * Writes results as indented JSON, atomically (a temp file renamed over the target), so an
- * interrupted write never leaves a truncated file.
+ * interrupted write never leaves a truncated file. Creates the folder when missing.
+ *
+ * @param path The file to write (`results.json`).
+ * @param results The results.
  */
 export async function writeResults(path: string, results: Results): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
@@ -18,10 +21,26 @@ export async function writeResults(path: string, results: Results): Promise<void
 }
 
 /**
- * Parses a results file's text.
+ * Parses a results file's text. Only `schemaVersion`, `cases` and `context` are checked; the
+ * gate checks the fields it reads itself.
  *
+ * @param text The file's content, JSON.
+ * @param source Where the text came from, named in error messages (usually the path).
+ * @returns The results, as read.
  * @throws {SyntaxError} When the text is not JSON or not a results object.
  * @throws {RangeError} When its schemaVersion is not one this code reads.
+ * @example
+ * ```ts
+ * import { parseResults } from "./io.ts";
+ * const results = parseResults('{"schemaVersion": 1, "context": {}, "cases": []}', "r.json");
+ * if (results.cases.length !== 0) throw new Error();
+ * try {
+ *   parseResults('{"schemaVersion": 2, "context": {}, "cases": []}', "new.json");
+ *   throw new Error("version 2 was read");
+ * } catch (e) {
+ *   if (!(e instanceof RangeError)) throw e;
+ * }
+ * ```
  */
 export function parseResults(text: string, source: string): Results {
   let value: unknown;
@@ -48,7 +67,12 @@ export function parseResults(text: string, source: string): Results {
   return r;
 }
 
-/** Reads and parses a results file. */
+/**
+ * Reads and parses a results file (see {@linkcode parseResults}).
+ *
+ * @param path The file to read; named in error messages.
+ * @returns The results.
+ */
 export async function readResults(path: string): Promise<Results> {
   return parseResults(await Deno.readTextFile(path), path);
 }

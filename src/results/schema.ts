@@ -1,18 +1,194 @@
 /**
  * The versioned results format: what `deno task bench` writes and the report and gate read.
- * Field names are a contract; README.md documents them.
+ * Field names are a contract; README.md documents them. This file owns every type a results file
+ * holds: the counts (`profile/counts.ts` computes them), profiler rows (`profile/ort_profile.ts`),
+ * roofline points (`profile/roofline.ts`) and optimizer audits (`runner/profile_run.ts`) are
+ * declared here and imported from here.
  *
  * @module
  */
 import type { CaseConfig } from "../scenario/expand.ts";
-import type { NodeCounts, Totals, UncountedNode } from "../profile/counts.ts";
 import type { Summary } from "../stats/summarize.ts";
-import type { ProfileRow } from "../profile/ort_profile.ts";
-import type { RooflinePoint, Roofs } from "../profile/roofline.ts";
-import type { OptimizationAudit } from "../runner/profile_run.ts";
 
 /** Version of the results format written by this code. */
 export const RESULTS_SCHEMA_VERSION = 1;
+
+/** The two forms of every case, as results name them, in the order reports and verdicts list them. */
+export const FORM_NAMES = ["multiBranch", "reparameterized"] as const;
+
+/** One of {@linkcode FORM_NAMES}. */
+export type FormName = (typeof FORM_NAMES)[number];
+
+/** How a form is spelled for readers. */
+export interface FormLabel {
+  /** In sentences, legends and the count tables: `multi-branch`, `reparameterized`. */
+  readonly full: string;
+  /** In the gate's verdict table and messages: `multi-branch`, `reparam`. */
+  readonly short: string;
+  /** In column headers such as `mb median ms`: `mb`, `rp`. */
+  readonly abbreviation: string;
+}
+
+/** Every spelling of each form, by {@linkcode FormName}. */
+export const FORM_LABELS: Readonly<Record<FormName, FormLabel>> = {
+  multiBranch: { full: "multi-branch", short: "multi-branch", abbreviation: "mb" },
+  reparameterized: { full: "reparameterized", short: "reparam", abbreviation: "rp" },
+};
+
+/** FLOPs, split so MAC FLOPs read like papers' MACs (times 2). */
+export interface FlopCounts {
+  /** 2 * MACs (of Conv, ConvTranspose, Gemm and MatMul; the name predates the latter). */
+  readonly conv: number;
+  /** Per-element work of the rules in `COUNTING_CONVENTIONS` (profile/counts.ts). */
+  readonly elementwise: number;
+  /** conv + elementwise. */
+  readonly total: number;
+}
+
+/** Memory traffic of one node, in bytes. */
+export interface NodeBytes {
+  /** Every distinct input, activations and initializers alike. */
+  readonly read: number;
+  /** Every output. */
+  readonly written: number;
+  /** read + written. */
+  readonly naive: number;
+  /** Off-chip bytes the cache simulation attributes to this node. */
+  readonly cached: number;
+}
+
+/** Counts of one node. */
+export interface NodeCounts {
+  /** The node's name in the graph (ONNX allows it to be empty). */
+  readonly node: string;
+  /** Op type as the graph spells it: `Conv`, or `domain.Op` outside the default domain. */
+  readonly opType: string;
+  /** Block of the node's tag; null for an untagged node. */
+  readonly block: number | null;
+  /** Branch of the node's tag; null for an untagged node. */
+  readonly branch: string | null;
+  /** Learnable elements first read here (see `COUNTING_CONVENTIONS` (profile/counts.ts)). */
+  readonly params: number;
+  /** BN running mean and var elements first read here. */
+  readonly buffers: number;
+  /** Conv, ConvTranspose, Gemm and MatMul multiply-accumulates; 0 for other ops. */
+  readonly macs: number;
+  /** FLOPs of the node. */
+  readonly flops: FlopCounts;
+  /** Memory traffic of the node, in bytes. */
+  readonly bytes: NodeBytes;
+  /** Shape of the first output; empty when it has none inferred (the node is then uncounted). */
+  readonly outputShape: number[];
+  /** flops.total / bytes.naive (0 when nothing moves). */
+  readonly arithmeticIntensity: number;
+}
+
+/** Sums over a set of nodes (a block, or the whole graph). */
+export interface Totals {
+  /** Learnable elements (weights, biases, BN scale and shift) first read by the set's nodes. */
+  readonly params: number;
+  /** BN running mean and var elements first read by the set's nodes. */
+  readonly buffers: number;
+  /** Elements of other constant tensors (the GELU scalars, int64 shapes), at their first reader. */
+  readonly constants: number;
+  /** Multiply-accumulates of the set's Conv, ConvTranspose, Gemm and MatMul nodes. */
+  readonly macs: number;
+  /** FLOPs of the set's nodes. */
+  readonly flops: FlopCounts;
+  /** Memory traffic of the set, in bytes, from an upper bound (`naive`) to a lower (`minimum`). */
+  readonly bytes: {
+    /** Sum of the nodes' naive bytes. */
+    readonly naive: number;
+    /** The set run alone with an unbounded cache: what it reads from outside and what leaves. */
+    readonly minimum: number;
+    /** Sum of the nodes' cached bytes. */
+    readonly cached: number;
+  };
+  /** Op type to node count (uncounted nodes included). */
+  readonly nodes: Record<string, number>;
+}
+
+/** A node counted as 0 MACs and 0 FLOPs, and why. */
+export interface UncountedNode {
+  /** The node's name in the graph. */
+  readonly node: string;
+  /** Its op type, as the graph spells it. */
+  readonly opType: string;
+  /**
+   * Why it was not counted, as a clause: `op "X" has no counting rule`, why shape inference
+   * failed, or `its counting rule failed: ...`.
+   */
+  readonly reason: string;
+}
+
+/** One executed node's kernel time. */
+export interface ProfileRow {
+  /** Node name in the executed (optimized) graph. */
+  readonly node: string;
+  /** Op type as the profiler names it (`Conv`, `Gelu`, ...). */
+  readonly opType: string;
+  /** Execution provider that ran it, as onnxruntime names it (`CPUExecutionProvider`). */
+  readonly provider: string;
+  /**
+   * Block of the original graph the node is attributed to (through its name, its output tensors
+   * or the node feeding it); null when it is not attributed (it comes from, or only follows, a
+   * node of a user's model outside every fused group).
+   */
+  readonly block: number | null;
+  /**
+   * Branch within the block, null with `block`: kxk0.., scale, skip, add, act, se, conv, or
+   * layout and copy for onnxruntime's layout reorders and copies; a `+add` suffix marks a conv
+   * that absorbed the branch Add.
+   */
+  readonly branch: string | null;
+  /** Median kernel time over the profiled runs, microseconds. */
+  readonly medianUs: number;
+  /** Number of profiled runs of this node. */
+  readonly runs: number;
+}
+
+/** Measured roofs of one provider on this machine. */
+export interface Roofs {
+  /** Peak compute from a large MatMul's kernel time, GFLOP/s. */
+  readonly peakGflops: number;
+  /** Memory bandwidth from a large elementwise copy's kernel time (bytes read + written), GB/s. */
+  readonly bandwidthGBs: number;
+}
+
+/** One point placed under the roofs. */
+export interface RooflinePoint {
+  /** FLOPs placed (`flops.total` of the form or block). */
+  readonly flops: number;
+  /** Bytes moved (in results, the cache-aware estimate `bytes.cached`). */
+  readonly bytes: number;
+  /** FLOPs per byte; 0 when no byte moves. */
+  readonly intensity: number;
+  /** max(flops / peak, bytes / bandwidth), ms: the fastest the roofs allow. */
+  readonly boundMs: number;
+  /**
+   * Measured time, ms: the sum of the profile's node medians (of the block's nodes, for a block);
+   * absent when there is none above 0.
+   */
+  readonly measuredMs?: number;
+  /**
+   * measuredMs / boundMs: 1 is on the roof, 10 is ten times slower than the roof (0 when boundMs
+   * is 0); absent with measuredMs.
+   */
+  readonly overBound?: number;
+  /** flops / measured time, GFLOP/s; absent with measuredMs. */
+  readonly achievedGflops?: number;
+}
+
+/** Node histograms of a form before and after onnxruntime's optimizer at one level. */
+export interface OptimizationAudit {
+  /** Op type to node count of the graph given to onnxruntime. */
+  readonly nodesBefore: Record<string, number>;
+  /**
+   * Op type to node count of the graph onnxruntime saved after optimizing at this level, with
+   * its own domains (`com.microsoft.nchwc.Conv`, `com.microsoft.Gelu`).
+   */
+  readonly nodesAfter: Record<string, number>;
+}
 
 /** Latency statistics of one form, in milliseconds, plus the raw samples in round order. */
 export interface LatencyMs extends Summary {
@@ -41,6 +217,7 @@ export interface FormResult extends Totals {
   readonly optimization?: Readonly<Record<string, OptimizationAudit>>;
   /** Per-node kernel times from onnxruntime's profiler (separate runs from the timing). */
   readonly profile?: {
+    /** One row per executed node that ran a kernel. */
     readonly rows: readonly ProfileRow[];
     /** Profiled runs (after one dropped warm-up run). */
     readonly runs: number;
@@ -56,23 +233,25 @@ export interface FormResult extends Totals {
   };
   /** Placement under the measured roofs (bytes = the cache-aware estimate), per form and block. */
   readonly roofline?: {
+    /** The whole form. */
     readonly total: RooflinePoint;
+    /** Each block, timed by the profile rows attributed to it. */
     readonly blocks: ReadonlyArray<{ readonly block: number } & RooflinePoint>;
   };
 }
 
 /** Both forms of one case. */
-export interface Forms {
-  readonly multiBranch: FormResult;
-  readonly reparameterized: FormResult;
-}
+export type Forms = { readonly [F in FormName]: FormResult };
 
 /** A GPU provider's outputs against the CPU provider's, for both forms. */
 export interface CrossProvider {
+  /** The provider compared against: always onnxruntime's CPU provider (1 thread, level `all`). */
   readonly reference: "cpu";
   /** The larger of the two forms' max |gpu - cpu|. */
   readonly maxAbsError: number;
+  /** Largest maxAbsError allowed: the scenario's `tolerance.crossProviderMaxAbsError`. */
   readonly tolerance: number;
+  /** maxAbsError <= tolerance (false for NaN). */
   readonly withinTolerance: boolean;
 }
 
@@ -93,6 +272,10 @@ export interface Equivalence {
   readonly maxRelError: number;
   /** Largest maxAbsError allowed. */
   readonly tolerance: number;
+  /**
+   * Whether the forms agree: maxAbsError <= tolerance (false for NaN); for the noise floor
+   * method, maxRelError <= relTolerance.
+   */
   readonly withinTolerance: boolean;
   /** Present for GPU providers: the same outputs against the CPU provider's. */
   readonly crossProvider?: CrossProvider;
@@ -108,11 +291,21 @@ export interface Equivalence {
 
 /** Ratio of medians, multi-branch over reparameterized, with its bootstrap interval. */
 export interface Speedup {
+  /**
+   * Median multi-branch latency / median reparameterized latency: above 1 when the fused form is
+   * faster.
+   */
   readonly ratio: number;
+  /**
+   * 95% paired percentile-bootstrap interval of the ratio (2.5% and 97.5% quantiles), resampling
+   * whole rounds.
+   */
   readonly ci95: readonly [number, number];
 }
 
-interface CaseBase {
+/** What every case's result holds, whatever its state. */
+export interface CaseBase {
+  /** The case's id (see `caseId`), unique within a run: `cpu-all-t1-n1-gelu-b1-scale-w48-r224`. */
   readonly id: string;
   /**
    * The case's configuration. A generated stem's has `width`, `branches`, `activation`,
@@ -125,16 +318,24 @@ interface CaseBase {
 
 /** A case that ran to the end. */
 export interface CompletedCase extends CaseBase {
+  /** `"completed"`: both forms ran, were compared and timed. */
   readonly state: "completed";
   /** The provider that ran the case, its options, and what one timed call includes. */
   readonly provider: {
+    /** The device as resolved here (`gpu` becomes `cuda` or `webgpu`): `cpu`, `webgpu`, ... */
     readonly name: string;
+    /** The scenario's `webgpu` options when the provider is webgpu; absent for the others. */
     readonly options?: Readonly<Record<string, unknown>>;
+    /** What one timed call includes besides the kernels (input and output copies): a sentence. */
     readonly latencyIncludes: string;
   };
+  /** Shape of the first output, as onnxruntime returned it for the multi-branch form. */
   readonly outputShape: readonly number[];
+  /** Counts, latencies, optimizer audits, profiles and roofline of each form. */
   readonly forms: Forms;
+  /** How close the two forms' outputs are. */
   readonly equivalence: Equivalence;
+  /** How much faster the reparameterized form is, from the paired latency samples. */
   readonly speedup: Speedup;
   /** Binding overhead: an Identity model whose input and output have the stem output's size. */
   readonly overheadMs: Summary;
@@ -142,15 +343,21 @@ export interface CompletedCase extends CaseBase {
 
 /** A case that failed; whatever was computed before the failure is kept. */
 export interface ErroredCase extends CaseBase {
+  /** `"errored"`: building, counting or running the case threw. */
   readonly state: "errored";
+  /** The message of what was thrown. */
   readonly error: string;
+  /** Counts of both forms; absent when building or counting them failed. */
   readonly forms?: Forms;
 }
 
 /** A case that was not run, with the reason (such as a provider that is not installed). */
 export interface SkippedCase extends CaseBase {
+  /** `"skipped"`: counted but not run. */
   readonly state: "skipped";
+  /** Why: the provider's absence, as a sentence, or `counts only` (`deno task count`). */
   readonly reason: string;
+  /** Counts of both forms (this tool always writes them; the format lets them be absent). */
   readonly forms?: Forms;
 }
 
@@ -159,25 +366,41 @@ export type CaseResult = CompletedCase | ErroredCase | SkippedCase;
 
 /** Where and how a run happened: enough for a report to explain itself. */
 export interface Context {
+  /** The tool that wrote the results: `repstem-bench` and its version. */
   readonly tool: { readonly name: string; readonly version: string };
+  /** When the run started, ISO 8601 in UTC (`2025-01-31T12:00:00.000Z`). */
   readonly startedAt: string;
+  /** When the run ended, ISO 8601 in UTC; absent in results saved while it was still going. */
   readonly finishedAt?: string;
-  /** True when the run was stopped (Ctrl-C) before every case ran. */
+  /** True when the run was stopped (Ctrl-C) before every case ran; absent otherwise. */
   readonly interrupted?: boolean;
+  /** onnxruntime-node's version (`1.30.0`). */
   readonly ortVersion: string;
+  /** Deno's version (`Deno.version.deno`). */
   readonly denoVersion: string;
+  /** V8's version (`Deno.version.v8`). */
   readonly v8Version: string;
+  /** The OS and its kernel release: `Deno.build.os` and `Deno.osRelease()` (`linux 6.8.0`). */
   readonly os: string;
+  /** The CPU architecture, `Deno.build.arch`: `x86_64` or `aarch64`. */
   readonly arch: string;
   /**
    * `cores`: the machine's (compared by the gate); `usableCores`: those the process could use
    * (its affinity mask; absent in results written before it was recorded).
    */
   readonly cpu: { readonly model: string; readonly cores: number; readonly usableCores?: number };
+  /**
+   * The harness's git commit, with `-dirty` when tracked files had changes; absent outside a git
+   * checkout or when git cannot be run.
+   */
   readonly gitCommit?: string;
+  /** The scenario that was run. */
   readonly scenario: {
+    /** Its `name`. */
     readonly name: string;
+    /** Its `description`. */
     readonly description: string;
+    /** Path of the scenario file, as given to the command. */
     readonly path: string;
     /** SHA-256 of the scenario file's text. */
     readonly hash: string;
@@ -186,9 +409,9 @@ export interface Context {
   };
   /** The WebGPU adapter, when the scenario has webgpu cases and one was found. */
   readonly gpuAdapter?: Readonly<Record<string, string>>;
-  /** Measured roofs per `device/tThreads`. */
+  /** Measured roofs per `device/tThreads` (see {@linkcode roofsKey}). */
   readonly roofline?: Readonly<Record<string, Roofs>>;
-  /** Cache size of the cache-aware traffic estimate. */
+  /** Cache size of the cache-aware traffic estimate, in bytes (scenario `cacheMiB` x 2^20). */
   readonly cacheBytes: number;
   /** Counting and measuring conventions, as sentences. */
   readonly conventions: Readonly<Record<string, string>>;
@@ -196,7 +419,23 @@ export interface Context {
 
 /** A results file. */
 export interface Results {
+  /** Version of the results format: {@linkcode RESULTS_SCHEMA_VERSION}. */
   readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  /** Where and how the run happened. */
   readonly context: Context;
+  /**
+   * One result per case, in the scenario's expansion order; fewer than its cases when the run was
+   * interrupted or the results were saved while it was going.
+   */
   readonly cases: readonly CaseResult[];
+}
+
+/**
+ * Key of a case's roofs in `context.roofline`: its device and threads, as `cpu/t4`.
+ *
+ * @param config A case's configuration (its device and threads).
+ * @returns The key.
+ */
+export function roofsKey(config: Pick<CaseConfig, "device" | "threads">): string {
+  return `${config.device}/t${config.threads}`;
 }

@@ -33,7 +33,9 @@ export interface SamplingOptions {
 
 /** Options of {@linkcode measureInterleaved}. */
 export interface MeasureOptions {
+  /** When warm-up ends (the rounds after round 0 and before sampling). */
   warmup: WarmupOptions;
+  /** When sampling ends. */
   sampling: SamplingOptions;
   /**
    * Current time in milliseconds.

@@ -12,9 +12,11 @@ import type { Device, OptimizationLevel } from "../scenario/schema.ts";
 
 /** Options of one session. */
 export interface SessionOptions {
+  /** The device to run on; `gpu` resolves to cuda, else webgpu (see {@linkcode providerStatus}). */
   readonly device: Device;
-  /** intra-op threads. */
+  /** intra-op threads (inter-op is always 1: nodes run sequentially). */
   readonly threads: number;
+  /** onnxruntime's graph optimization level (`graphOptimizationLevel`). */
   readonly optimizationLevel: OptimizationLevel;
   /** Where onnxruntime saves the graph it executes after optimization. */
   readonly optimizedModelPath?: string;
@@ -26,8 +28,11 @@ export interface SessionOptions {
 
 /** WebGPU options that matter for speed, as the scenario sets them. */
 export interface WebGpuOptions {
+  /** Layout of layout-sensitive ops (convs): NHWC is faster on most GPUs. */
   readonly preferredLayout: "NCHW" | "NHWC";
+  /** WebGPU validation: `disabled` for benchmarking, `basic` or `full` for debugging. */
   readonly validationMode: "disabled" | "wgpuOnly" | "basic" | "full";
+  /** Replay captured command buffers (needs every node on the GPU and static shapes). */
   readonly enableGraphCapture: boolean;
 }
 
@@ -50,7 +55,9 @@ export function latencyIncludes(provider: string): string {
 
 /** Output of one run. */
 export interface RunOutput {
+  /** The output's elements, row-major, copied into JS memory. */
   readonly data: Float32Array;
+  /** The output's shape. */
   readonly dims: readonly number[];
 }
 
@@ -64,6 +71,7 @@ export interface Session {
   bind(input: Float32Array, dims: readonly number[]): () => Promise<void>;
   /** Ends profiling; returns the trace file's path, or undefined when profiling was off. */
   endProfiling(): string | undefined;
+  /** Frees the native session; the session must not be used afterwards. */
   release(): Promise<void>;
 }
 

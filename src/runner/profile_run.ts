@@ -8,21 +8,12 @@ import { basename, dirname, join } from "node:path";
 import type { Graph } from "../onnx/ir.ts";
 import { encodeModel } from "../onnx/encode.ts";
 import { decodeModel } from "../onnx/decode.ts";
-import {
-  opHistogram,
-  parseProfileTrace,
-  type ProfileRow,
-  profileRows,
-} from "../profile/ort_profile.ts";
-import { buildCopyGraph, buildMatMulGraph, type Roofs } from "../profile/roofline.ts";
+import { parseProfileTrace, profileRows } from "../profile/ort_profile.ts";
+import { opHistogram } from "../reparam/graph/fuse.ts";
+import { buildCopyGraph, buildMatMulGraph } from "../profile/roofline.ts";
+import type { OptimizationAudit, ProfileRow, Roofs } from "../results/schema.ts";
 import { OPTIMIZATION_LEVELS, type OptimizationLevel } from "../scenario/schema.ts";
 import { createSession, type SessionOptions } from "./ort.ts";
-
-/** Node histograms of a form before and after onnxruntime's optimizer at one level. */
-export interface OptimizationAudit {
-  readonly nodesBefore: Record<string, number>;
-  readonly nodesAfter: Record<string, number>;
-}
 
 async function findTrace(prefix: string, reported: string | undefined): Promise<string> {
   if (reported) return reported;

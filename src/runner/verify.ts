@@ -16,6 +16,7 @@ export const MIN_NORMWISE_TOLERANCE = 1e-5;
 
 /** Max absolute and normwise difference of one tensor. */
 export interface Difference {
+  /** max |reference - other| over the elements. */
   readonly maxAbs: number;
   /** maxAbs / max |reference|. */
   readonly normwise: number;
@@ -29,7 +30,9 @@ export interface Verification {
   readonly error: Difference;
   /** Normwise tolerance: max(multiple x floor, 1e-5). */
   readonly tolerance: number;
+  /** The floor multiple allowed: the `multiple` option, else {@linkcode DEFAULT_FLOOR_MULTIPLE}. */
   readonly multiple: number;
+  /** True when `error.normwise <= tolerance` (false for NaN): the fused model is equivalent. */
   readonly equal: boolean;
   /** Per graph output. */
   readonly outputs: readonly ({ readonly name: string; readonly floor: Difference } & Difference)[];

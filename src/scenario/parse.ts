@@ -36,6 +36,8 @@ export class ScenarioError extends Error {
   readonly issues: readonly ScenarioIssue[];
 
   /**
+   * Creates the error.
+   *
    * @param message The full message.
    * @param options The source, the issues and an optional cause.
    */

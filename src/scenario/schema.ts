@@ -247,6 +247,13 @@ function requireStemAxes(s: Record<string, unknown>, ctx: z.RefinementCtx): void
  * The zod schema of a scenario file. Unknown keys are errors at every level; defaults are applied
  * and the one-or-many fields (`activation`, `scaleBranch`, `se`) become arrays. A scenario has
  * stem cases (`widths` and `resolutions`), model cases (`models`) or both.
+ *
+ * Its type is zod's, which this package does not re-export, so it is left out of the
+ * documentation: {@linkcode parseScenario} parses with it, {@linkcode scenarioJsonSchema} gives
+ * its JSON Schema, and {@linkcode Scenario} and {@linkcode ScenarioInput} are its output and input
+ * types.
+ *
+ * @ignore
  */
 export const scenarioSchema = strictObject({
   $schema: string().optional().describe("Path or URL of this JSON Schema, for editors"),
@@ -305,11 +312,226 @@ export const scenarioSchema = strictObject({
   when: ({ value }) => typeof value === "object" && value !== null && !Array.isArray(value),
 });
 
-/** A parsed scenario: defaults applied, every axis a non-empty array of distinct values. */
-export type Scenario = z.output<typeof scenarioSchema>;
+/**
+ * A parsed scenario (what {@linkcode parseScenario} returns): defaults applied, every axis a
+ * non-empty array of distinct values. The cases are the cross product of the axes (see
+ * `expandScenario`).
+ */
+export interface Scenario {
+  /** Path or URL of the JSON Schema the file names, for editors; absent when it names none. */
+  $schema?: string | undefined;
+  /** Short name of the scenario, shown in reports and written as `context.scenario.name`. */
+  name: string;
+  /** What the scenario measures and why. */
+  description: string;
+  /** Input channels I of the stem cases (3 for images); models take theirs from the model. */
+  inChannels: number;
+  /**
+   * Square input sizes H = W of the stem cases, in pixels (each >= 8); for models, the values of a
+   * dynamic H and W. Absent only in a scenario with `models` and no `widths`.
+   */
+  resolutions?: number[] | undefined;
+  /** Stem widths C (FastViT: 48, 64, 76, ...); absent in a scenario of models only. */
+  widths?: number[] | undefined;
+  /**
+   * Users' ONNX models (multi-branch train form), each fused and benchmarked like a stem; absent
+   * in a scenario of stems only. Names are unique.
+   */
+  models?:
+    | {
+      /** The `.onnx` file, relative to the scenario file's folder. */
+      path: string;
+      /** Name in case ids and reports; when not written, {@linkcode defaultModelName} of `path`. */
+      name: string;
+      /**
+       * Concrete NCHW input shape (4 positive integers), winning over `batchSizes` and
+       * `resolutions`; absent: the model's fixed dims, a dynamic batch from `batchSizes` and a
+       * dynamic H = W from `resolutions`.
+       */
+      inputShape?: number[] | undefined;
+    }[]
+    | undefined;
+  /** Batch sizes N; for models, the values of a dynamic batch dimension. Default `[1]`. */
+  batchSizes: number[];
+  /** Conv branches B per block, each in 1..8 (1 in FastViT, more in MobileOne). Default `[1]`. */
+  branches: number[];
+  /** Activations after each block, among {@linkcode ACTIVATIONS}. Default `["gelu"]`. */
+  activation: (typeof ACTIVATIONS)[number][];
+  /** Whether 3x3 blocks have the 1x1 scale branch, one case per value. Default `[true]`. */
+  scaleBranch: boolean[];
+  /** Whether each block has a squeeze-excitation unit, one case per value. Default `[false]`. */
+  se: boolean[];
+  /** Execution providers. Default `["cpu"]`. */
+  devices: Device[];
+  /** onnxruntime intra-op thread counts. Default `[1]`. */
+  threads: number[];
+  /** onnxruntime graph optimization levels. Default `["all"]`. */
+  optimizationLevels: OptimizationLevel[];
+  /**
+   * Seed of the random stem weights, the input and the bootstrap intervals, a 32-bit unsigned
+   * integer. Default 0.
+   */
+  seed: number;
+  /** Warm-up rounds before sampling, until latency is stable. */
+  warmup: {
+    /** Warm-up runs always done, and the window that must be stable. Default 5. */
+    minRuns: number;
+    /** Warm-up stops after this many runs even when not yet stable (>= `minRuns`). Default 100. */
+    maxRuns: number;
+    /**
+     * Relative spread `(max - min) / median` of the last `minRuns` runs that counts as stable
+     * (0.1 is 10%). Default 0.1.
+     */
+    stableWithin: number;
+  };
+  /** How many timed rounds to take. */
+  sampling: {
+    /** Samples always taken per form. Default 30. */
+    minSamples: number;
+    /** Sampling goes on at least this long, in ms. Default 300. */
+    minTimeMs: number;
+    /** Sampling stops after this long, in ms (>= `minTimeMs`), met or not. Default 5000. */
+    maxTimeMs: number;
+  };
+  /**
+   * Last-level cache size of the cache-aware memory traffic estimate, in MiB (results'
+   * `context.cacheBytes` is this times 2^20). Default 4.
+   */
+  cacheMiB: number;
+  /** The numerical equivalence checks. */
+  tolerance: {
+    /**
+     * Largest absolute difference allowed between a stem's multi-branch and fused outputs.
+     * Default 1e-4 (users' models are checked against their own noise floor instead).
+     */
+    maxAbsError: number;
+    /**
+     * Largest absolute difference allowed between a GPU provider's output and the CPU's.
+     * Default 1e-3.
+     */
+    crossProviderMaxAbsError: number;
+  };
+  /** Whether to collect onnxruntime's per-node profile of each form. Default true. */
+  profile: boolean;
+  /**
+   * Whether to measure the roofs (a 1024^3 MatMul and a 64 MiB copy per provider and threads) and
+   * place each form under them; only done with `profile` on. Default true.
+   */
+  roofline: boolean;
+  /** WebGPU provider options, used by the cases whose device resolves to webgpu. */
+  webgpu: {
+    /** Layout of layout-sensitive ops (convs): NHWC is faster on most GPUs. Default `"NHWC"`. */
+    preferredLayout: "NCHW" | "NHWC";
+    /**
+     * WebGPU validation: disabled for benchmarking, basic or full for debugging. Default
+     * `"disabled"`.
+     */
+    validationMode: "disabled" | "wgpuOnly" | "basic" | "full";
+    /**
+     * Replay the captured command buffers (needs every node on the GPU and static shapes).
+     * Default false.
+     */
+    enableGraphCapture: boolean;
+  };
+}
 
-/** A scenario as written in a file: optional fields may be left out. */
-export type ScenarioInput = z.input<typeof scenarioSchema>;
+/**
+ * A scenario as written in a file (the input of {@linkcode parseScenario}): fields with a default
+ * may be left out, and `activation`, `scaleBranch` and `se` may be one value instead of an array.
+ * The fields mean what {@linkcode Scenario}'s do; absent means the default named there.
+ */
+export interface ScenarioInput {
+  /** Path or URL of the JSON Schema, for editors (`"./scenario.schema.json"`); ignored. */
+  $schema?: string | undefined;
+  /** Short name of the scenario, shown in reports. */
+  name: string;
+  /** What the scenario measures and why. */
+  description: string;
+  /** Input channels I of the stem cases; absent: 3. */
+  inChannels?: number | undefined;
+  /** Square input sizes H = W in pixels; required without `models` and beside `widths`. */
+  resolutions?: number[] | undefined;
+  /** Stem widths C; required without `models`. */
+  widths?: number[] | undefined;
+  /** Users' ONNX models; absent: stems only. */
+  models?:
+    | {
+      /** The `.onnx` file, relative to the scenario file's folder. */
+      path: string;
+      /** Name in case ids and reports; absent: {@linkcode defaultModelName} of `path`. */
+      name?: string | undefined;
+      /** Concrete NCHW input shape; absent: from the model, `batchSizes` and `resolutions`. */
+      inputShape?: number[] | undefined;
+    }[]
+    | undefined;
+  /** Batch sizes N; absent: `[1]`. */
+  batchSizes?: number[] | undefined;
+  /** Conv branches B per block, each in 1..8; absent: `[1]`. */
+  branches?: number[] | undefined;
+  /** One activation or several; absent: `"gelu"`. */
+  activation?: (typeof ACTIVATIONS)[number] | (typeof ACTIVATIONS)[number][] | undefined;
+  /** Whether 3x3 blocks have the 1x1 scale branch, one value or both; absent: true. */
+  scaleBranch?: boolean | boolean[] | undefined;
+  /** Whether each block has a squeeze-excitation unit, one value or both; absent: false. */
+  se?: boolean | boolean[] | undefined;
+  /** Execution providers; absent: `["cpu"]`. */
+  devices?: Device[] | undefined;
+  /** onnxruntime intra-op thread counts; absent: `[1]`. */
+  threads?: number[] | undefined;
+  /** onnxruntime graph optimization levels; absent: `["all"]`. */
+  optimizationLevels?: OptimizationLevel[] | undefined;
+  /** Seed of the weights, the input and the bootstrap, a 32-bit unsigned integer; absent: 0. */
+  seed?: number | undefined;
+  /** Warm-up settings; an absent field takes its default (5, 100, 0.1). */
+  warmup?: {
+    /** Warm-up runs always done, and the stability window; absent: 5. */
+    minRuns?: number | undefined;
+    /** Most warm-up runs; absent: 100. */
+    maxRuns?: number | undefined;
+    /** Relative spread `(max - min) / median` that counts as stable; absent: 0.1. */
+    stableWithin?: number | undefined;
+  } | undefined;
+  /** Sampling settings; an absent field takes its default (30, 300 ms, 5000 ms). */
+  sampling?: {
+    /** Samples always taken per form; absent: 30. */
+    minSamples?: number | undefined;
+    /** Least sampling time, in ms; absent: 300. */
+    minTimeMs?: number | undefined;
+    /** Most sampling time, in ms; absent: 5000. */
+    maxTimeMs?: number | undefined;
+  } | undefined;
+  /** Cache size of the cache-aware traffic estimate, in MiB; absent: 4. */
+  cacheMiB?: number | undefined;
+  /** Equivalence tolerances; an absent field takes its default (1e-4, 1e-3). */
+  tolerance?: {
+    /** Largest |multi-branch - fused| of a stem's outputs; absent: 1e-4. */
+    maxAbsError?: number | undefined;
+    /** Largest |GPU - CPU| of a GPU provider's outputs; absent: 1e-3. */
+    crossProviderMaxAbsError?: number | undefined;
+  } | undefined;
+  /** Whether to collect the per-node profile; absent: true. */
+  profile?: boolean | undefined;
+  /** Whether to measure the roofs and place the forms under them; absent: true. */
+  roofline?: boolean | undefined;
+  /** WebGPU provider options; an absent field takes its default (NHWC, disabled, false). */
+  webgpu?: {
+    /** Layout of layout-sensitive ops; absent: `"NHWC"`. */
+    preferredLayout?: "NCHW" | "NHWC" | undefined;
+    /** WebGPU validation; absent: `"disabled"`. */
+    validationMode?: "disabled" | "wgpuOnly" | "basic" | "full" | undefined;
+    /** Replay captured command buffers; absent: false. */
+    enableGraphCapture?: boolean | undefined;
+  } | undefined;
+}
+
+/** True when two types are identical (optional and readonly modifiers included). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+
+// Scenario and ScenarioInput are written out for their documentation; these fail to compile
+// when they drift from the schema.
+const _outputMatches: Same<Scenario, z.output<typeof scenarioSchema>> = true;
+const _inputMatches: Same<ScenarioInput, z.input<typeof scenarioSchema>> = true;
 
 /**
  * Builds the JSON Schema of scenario files (input side: fields with defaults are optional), for

@@ -3,13 +3,26 @@
  * by every resolution and batch size of a spec) and both forms built by `src/stem/`. Pure: no
  * file access, no onnxruntime.
  *
+ * A stem's graphs depend on its spec only, but for the input and output shapes: each source
+ * builds both forms once per spec (calibrating and fusing the weights once) and gives every
+ * case of the spec the same nodes and initializers at its own batch size and resolution. The
+ * counting source ({@linkcode stemCountSource}) builds them from weights that have shapes and no
+ * values, since counts read nothing else.
+ *
  * @module
  */
+import type { Graph } from "../onnx/ir.ts";
 import type { CaseConfig, StemCaseConfig } from "../scenario/expand.ts";
-import { buildMultiBranchStem, stemOutputShape } from "../stem/multi_branch.ts";
-import { buildReparamStem } from "../stem/reparameterized.ts";
-import type { StemSpec } from "../stem/spec.ts";
-import { randomStemWeights, type StemWeights } from "../stem/weights.ts";
+import {
+  buildMultiBranchStem,
+  type InputGeometry,
+  reshapeStem,
+  stemOutputShape,
+} from "../stem/multi_branch.ts";
+import { buildDeployStem, buildReparamStem, deployWeights } from "../stem/reparameterized.ts";
+import { zeroDeployWeights, zeroStemWeights } from "../stem/shape_only.ts";
+import type { StemSpec, StemWeights } from "../stem/spec.ts";
+import { randomStemWeights } from "../stem/weights.ts";
 import type { CaseGraphs, CaseSource } from "./source.ts";
 
 /**
@@ -29,6 +42,12 @@ export function caseSpec(config: StemCaseConfig): StemSpec {
   };
 }
 
+/** A key naming a case's spec: equal for every case of one spec, distinct across specs. */
+function specKey(config: StemCaseConfig): string {
+  const { inChannels, width, branches, scaleBranch, se, activation } = config;
+  return `${inChannels} ${width} ${branches} ${scaleBranch} ${se} ${activation}`;
+}
+
 /**
  * A weights cache keyed by spec: every resolution of a spec shares its weights.
  *
@@ -38,11 +57,10 @@ export function caseSpec(config: StemCaseConfig): StemSpec {
 export function weightsCache(seed: number): (config: StemCaseConfig) => StemWeights {
   const cache = new Map<string, StemWeights>();
   return (config) => {
-    const spec = caseSpec(config);
-    const key = JSON.stringify(spec);
+    const key = specKey(config);
     let w = cache.get(key);
     if (!w) {
-      w = randomStemWeights(spec, seed);
+      w = randomStemWeights(caseSpec(config), seed);
       cache.set(key, w);
     }
     return w;
@@ -50,7 +68,7 @@ export function weightsCache(seed: number): (config: StemCaseConfig) => StemWeig
 }
 
 /**
- * Both stem forms of a case (pure, synchronous).
+ * Both stem forms of a case (pure, synchronous), built afresh.
  *
  * @param config A stem case's configuration.
  * @param weights Train-time weights for the case's spec.
@@ -68,14 +86,51 @@ export function stemGraphs(config: StemCaseConfig, weights: StemWeights): CaseGr
   };
 }
 
+/** Both forms of one spec, as first built. */
+interface SpecForms {
+  readonly spec: StemSpec;
+  readonly multiBranch: Graph;
+  readonly reparameterized: Graph;
+}
+
+/** Builds both forms of a spec at a geometry. */
+type FormsBuilder = (
+  spec: StemSpec,
+  geometry: InputGeometry,
+) => { readonly multiBranch: Graph; readonly reparameterized: Graph };
+
 /**
- * The generated stem as a case source.
+ * A source that builds both forms once per spec and re-shapes them per case.
  *
- * @param seed Seed of the random weights (the scenario's `seed`).
- * @returns A source building stem cases; it rejects a model case.
+ * @param build Builds both forms of a spec (on a spec's first case; a throw is the case's error).
+ * @param keep How many specs' forms to keep, the most recently used (all by default).
+ * @returns The source; it rejects a model case.
  */
-export function stemSource(seed: number): CaseSource {
-  const weightsFor = weightsCache(seed);
+function perSpecSource(build: FormsBuilder, keep = Infinity): CaseSource {
+  const cache = new Map<string, SpecForms>();
+  const graphsOf = (config: StemCaseConfig): CaseGraphs => {
+    const geometry = { batchSize: config.batchSize, resolution: config.resolution };
+    const key = specKey(config);
+    let forms = cache.get(key);
+    if (!forms) {
+      const spec = caseSpec(config);
+      forms = { spec, ...build(spec, geometry) };
+      if (cache.size >= keep) cache.delete(cache.keys().next().value!);
+      cache.set(key, forms);
+    } else if (keep !== Infinity) {
+      cache.delete(key); // most recently used last
+      cache.set(key, forms);
+    }
+    const multiBranch = reshapeStem(forms.multiBranch, forms.spec, geometry);
+    // Both forms have the same input and output (names and shapes): one reshape gives both
+    const { inputs, outputs } = multiBranch;
+    return {
+      multiBranch,
+      reparameterized: { ...forms.reparameterized, inputs, outputs },
+      inputShape: inputs[0].shape,
+      outputShape: outputs[0].shape,
+    };
+  };
   return {
     build(config: CaseConfig): Promise<CaseGraphs> {
       if (config.model) {
@@ -84,10 +139,66 @@ export function stemSource(seed: number): CaseSource {
         );
       }
       try {
-        return Promise.resolve(stemGraphs(config, weightsFor(config)));
+        return Promise.resolve(graphsOf(config));
       } catch (error) {
         return Promise.reject(error);
       }
     },
   };
+}
+
+/**
+ * The generated stem as a case source: seeded weights, calibrated and fused once per spec.
+ *
+ * @param seed Seed of the random weights (the scenario's `seed`).
+ * @returns A source building stem cases; it rejects a model case.
+ */
+export function stemSource(seed: number): CaseSource {
+  return perSpecSource((spec, geometry) => {
+    const weights = randomStemWeights(spec, seed);
+    return {
+      multiBranch: buildMultiBranchStem(spec, weights, geometry),
+      reparameterized: buildDeployStem(spec, deployWeights(spec, weights), geometry),
+    };
+  });
+}
+
+/** Options of {@linkcode stemCountSource}. */
+export interface StemCountSourceOptions {
+  /**
+   * How many specs' graphs to keep, the most recently used: fewer hold less memory when the
+   * cases come grouped by spec (as `countScenario` gives them), more rebuild less when they do
+   * not. @default Infinity
+   */
+  readonly keep?: number;
+}
+
+/**
+ * The generated stem as a source for counting only: graphs whose initializers have the right
+ * dims and hold zeros (no calibration, no fusion), which count exactly as {@linkcode stemSource}'s
+ * but compute nothing meaningful. What `deno task count` uses.
+ *
+ * @param options How many specs' graphs to keep.
+ * @returns A source building stem cases; it rejects a model case.
+ * @example
+ * ```ts
+ * import { stemCountSource } from "./stem.ts";
+ * const graphs = await stemCountSource().build({
+ *   inChannels: 3, width: 8, resolution: 32, batchSize: 2, branches: 1, activation: "relu",
+ *   scaleBranch: true, se: false, device: "cpu", threads: 1, optimizationLevel: "all",
+ * });
+ * if (graphs.outputShape.join() !== "2,8,8,8") throw new Error();
+ * ```
+ */
+export function stemCountSource(options: StemCountSourceOptions = {}): CaseSource {
+  const keep = options.keep ?? Infinity;
+  if (!(keep >= 1)) {
+    throw new RangeError(
+      `Cannot make a stem source as 'keep' must be >= 1: current value is ${keep}`,
+    );
+  }
+  return perSpecSource((spec, geometry) => ({
+    multiBranch: buildMultiBranchStem(spec, zeroStemWeights(spec), geometry),
+    reparameterized: buildDeployStem(spec, zeroDeployWeights(spec), geometry),
+  }), keep);
 }

@@ -34,12 +34,19 @@ export interface SummarizeOptions {
 export interface Summary {
   /** Number of samples. */
   samples: number;
+  /** Middle value: {@linkcode quantile} at 0.5 (the mean of the two middle values for even n). */
   median: number;
+  /** Arithmetic mean. */
   mean: number;
+  /** Smallest sample. */
   min: number;
+  /** Largest sample. */
   max: number;
+  /** 10th percentile: {@linkcode quantile} at 0.1. */
   p10: number;
+  /** 90th percentile: {@linkcode quantile} at 0.9. */
   p90: number;
+  /** 99th percentile: {@linkcode quantile} at 0.99 (between the two largest of <= 100 samples). */
   p99: number;
   /** Sample standard deviation (divisor n - 1); 0 for a single sample. */
   stdev: number;

@@ -6,8 +6,7 @@
  */
 import type { Attribute, Graph, Initializer, Node, NodeTag } from "../onnx/ir.ts";
 import { float, int, ints } from "../onnx/ir.ts";
-import type { BatchNorm, SeWeights } from "./weights.ts";
-import type { Activation, BlockSpec } from "./spec.ts";
+import type { Activation, BatchNorm, BlockSpec, SeWeights } from "./spec.ts";
 
 /** ONNX opset of every built graph: 17, the newest that Debian's python3-onnx 1.12 checks. */
 export const OPSET = 17;

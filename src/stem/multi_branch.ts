@@ -6,9 +6,14 @@
  * @module
  */
 import type { Graph } from "../onnx/ir.ts";
-import { GraphBuilder, INPUT_NAME } from "./_builder.ts";
-import { blockOutputSize, type BlockSpec, stemBlocks, type StemSpec } from "./spec.ts";
-import type { StemWeights } from "./weights.ts";
+import { GraphBuilder, INPUT_NAME, OUTPUT_NAME } from "./_builder.ts";
+import {
+  blockOutputSize,
+  type BlockSpec,
+  stemBlocks,
+  type StemSpec,
+  type StemWeights,
+} from "./spec.ts";
 
 /** Input geometry of a built stem. */
 export interface InputGeometry {
@@ -18,13 +23,12 @@ export interface InputGeometry {
   readonly resolution: number;
 }
 
-/** Checks the input geometry and the weights against the spec; returns the blocks. */
-export function checkBuildInputs(
-  spec: StemSpec,
-  weights: StemWeights,
-  input: InputGeometry,
-): readonly BlockSpec[] {
-  const blocks = stemBlocks(spec);
+/**
+ * Checks an input geometry: batch size and resolution must be positive integers.
+ *
+ * @throws {RangeError} Naming the field that is not.
+ */
+export function checkGeometry(input: InputGeometry): void {
   for (
     const [name, v] of [["batchSize", input.batchSize], ["resolution", input.resolution]] as const
   ) {
@@ -34,6 +38,29 @@ export function checkBuildInputs(
       );
     }
   }
+}
+
+/** Checks the input geometry and the weights against the spec; returns the blocks. */
+export function checkBuildInputs(
+  spec: StemSpec,
+  weights: StemWeights,
+  input: InputGeometry,
+): readonly BlockSpec[] {
+  stemBlocks(spec); // the spec first, then the geometry, then the weights
+  checkGeometry(input);
+  return checkWeights(spec, weights);
+}
+
+/**
+ * Checks train-time weights against the spec: one entry per block, each with the branches the
+ * block has.
+ *
+ * @returns The blocks.
+ * @throws {RangeError} For an invalid spec.
+ * @throws {TypeError} When the weights do not fit the spec.
+ */
+export function checkWeights(spec: StemSpec, weights: StemWeights): readonly BlockSpec[] {
+  const blocks = stemBlocks(spec);
   if (weights.length !== blocks.length) {
     throw new TypeError(
       `Cannot build stem as weights have ${weights.length} blocks, expected ${blocks.length}`,
@@ -57,6 +84,30 @@ export function checkBuildInputs(
 export function stemOutputShape(spec: StemSpec, input: InputGeometry): number[] {
   const size = stemBlocks(spec).reduce((s, b) => blockOutputSize(b, s), input.resolution);
   return [input.batchSize, spec.width, size, size];
+}
+
+/**
+ * A stem graph (either form, built by this module or reparameterized.ts) at another input
+ * geometry: the same nodes and initializers, which do not depend on it, with the input and
+ * output shapes of `input`. Equal to the graph built at `input`, without building it again.
+ *
+ * @param graph A stem graph built for `spec`.
+ * @param spec The stem it was built for.
+ * @param input The batch size and resolution to give it.
+ * @returns The graph at `input`; it shares its nodes and initializers with `graph`.
+ * @throws {RangeError} For an invalid spec or geometry.
+ */
+export function reshapeStem(graph: Graph, spec: StemSpec, input: InputGeometry): Graph {
+  const outputShape = stemOutputShape(spec, input); // checks the spec first, as a build does
+  checkGeometry(input);
+  return {
+    ...graph,
+    inputs: [{
+      name: INPUT_NAME,
+      shape: [input.batchSize, spec.inChannels, input.resolution, input.resolution],
+    }],
+    outputs: [{ name: OUTPUT_NAME, shape: outputShape }],
+  };
 }
 
 /**

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { Activation, BlockSpec } from "./spec.ts";
-import type { BatchNorm, BlockWeights, SeWeights } from "./weights.ts";
+import type { Activation, BatchNorm, BlockSpec, BlockWeights, SeWeights } from "./spec.ts";
 
 /** A CHW tensor of one image. */
 export interface Chw {

@@ -1,5 +1,7 @@
 /**
- * MobileOne block and RepStem specifications: the exact structure of FastViT's stem.
+ * MobileOne block and RepStem specifications: the exact structure of FastViT's stem, and the
+ * types of the train-time weights each block holds (weights.ts makes them, reference.ts and the
+ * graph builders read them).
  *
  * @module
  */
@@ -41,6 +43,42 @@ export interface BlockSpec {
   readonly se: boolean;
   readonly activation: Activation;
 }
+
+/** Inference-mode BatchNorm parameters (gamma, beta learnable; mean, variance buffers). */
+export interface BatchNorm {
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
+  readonly mean: Float32Array;
+  readonly variance: Float32Array;
+  readonly epsilon: number;
+}
+
+/** A bias-free conv followed by BatchNorm. `shape` is [out, in / groups, k, k]. */
+export interface ConvBn {
+  readonly weight: Float32Array;
+  readonly shape: readonly [number, number, number, number];
+  readonly bn: BatchNorm;
+}
+
+/** Squeeze-excitation weights: two 1x1 convs with bias. */
+export interface SeWeights {
+  readonly reduceWeight: Float32Array;
+  readonly reduceBias: Float32Array;
+  readonly expandWeight: Float32Array;
+  readonly expandBias: Float32Array;
+  readonly reducedChannels: number;
+}
+
+/** Train-time weights of one MobileOne block. */
+export interface BlockWeights {
+  readonly conv: readonly ConvBn[];
+  readonly scale?: ConvBn;
+  readonly skip?: BatchNorm;
+  readonly se?: SeWeights;
+}
+
+/** Train-time weights of the stem, one entry per block. */
+export type StemWeights = readonly BlockWeights[];
 
 /** BatchNorm epsilon used throughout (PyTorch's default). */
 export const BN_EPSILON = 1e-5;

@@ -6,49 +6,25 @@
  * mean and variance are calibrated on a seeded 32x32 image through the float64 reference
  * (with a small jitter, as a finite calibration set gives), the way a trained network's are:
  * activations stay of order 1 through the three blocks, so fp32 equivalence errors stay at
- * rounding level, while a wrong fusion still fails by whole units.
+ * rounding level, while a wrong fusion still fails by whole units. The weights' types are in
+ * spec.ts, beside the structure they fill.
  *
  * @module
  */
-import { type BlockSpec, BN_EPSILON, seChannels, stemBlocks, type StemSpec } from "./spec.ts";
+import {
+  type BatchNorm,
+  type BlockSpec,
+  type BlockWeights,
+  BN_EPSILON,
+  type ConvBn,
+  seChannels,
+  type SeWeights,
+  stemBlocks,
+  type StemSpec,
+  type StemWeights,
+} from "./spec.ts";
 import { channelStats, type Chw, conv2d, referenceBlock } from "./reference.ts";
 import { createRandom } from "../stats/random.ts";
-
-/** Inference-mode BatchNorm parameters (gamma, beta learnable; mean, variance buffers). */
-export interface BatchNorm {
-  readonly gamma: Float32Array;
-  readonly beta: Float32Array;
-  readonly mean: Float32Array;
-  readonly variance: Float32Array;
-  readonly epsilon: number;
-}
-
-/** A bias-free conv followed by BatchNorm. `shape` is [out, in / groups, k, k]. */
-export interface ConvBn {
-  readonly weight: Float32Array;
-  readonly shape: readonly [number, number, number, number];
-  readonly bn: BatchNorm;
-}
-
-/** Squeeze-excitation weights: two 1x1 convs with bias. */
-export interface SeWeights {
-  readonly reduceWeight: Float32Array;
-  readonly reduceBias: Float32Array;
-  readonly expandWeight: Float32Array;
-  readonly expandBias: Float32Array;
-  readonly reducedChannels: number;
-}
-
-/** Train-time weights of one MobileOne block. */
-export interface BlockWeights {
-  readonly conv: readonly ConvBn[];
-  readonly scale?: ConvBn;
-  readonly skip?: BatchNorm;
-  readonly se?: SeWeights;
-}
-
-/** Train-time weights of the stem, one entry per block. */
-export type StemWeights = readonly BlockWeights[];
 
 /** Side of the seeded calibration image. */
 export const CALIBRATION_SIZE = 32;

@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseResults } from "../../src/results/io.ts";
+import { formatCount } from "../../src/text_format.ts";
 import type { CompletedCase } from "../../src/results/schema.ts";
-import { BENCH_PERMISSIONS } from "../../src/gate/run_bench.ts";
+import { BENCH_PERMISSIONS } from "../../src/runner/bench_process.ts";
 
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -133,6 +134,75 @@ Deno.test("count --json runs without onnxruntime and gives the deploy stem's C^2
   assert.equal(out.cases[0].forms.reparameterized.latencyMs, undefined);
 });
 
+const COUNT_FLAGS = ["--allow-read", "--allow-env"];
+const REPORT_FLAGS = ["--allow-read", "--allow-write"];
+const GATE_FLAGS = ["--allow-read", "--allow-write", "--allow-run"];
+
+/** `count --json` of a small scenario (with `fields`), written to DIR/NAME. */
+async function countTo(
+  dir: string,
+  name: string,
+  fields: Record<string, unknown>,
+  more: string[] = [],
+) {
+  const scenario = join(dir, `${name}.scenario.json`);
+  const base = {
+    name: "c",
+    description: "",
+    resolutions: [32, 64],
+    widths: [16],
+    branches: [1, 2],
+  };
+  await Deno.writeTextFile(scenario, JSON.stringify({ ...base, ...fields }));
+  const ran = await cli(["count", "--scenario", scenario, "--json", ...more], COUNT_FLAGS);
+  assert.equal(ran.code, 0, ran.stderr);
+  const path = join(dir, name);
+  await Deno.writeTextFile(path, ran.stdout);
+  return { path, text: ran.stdout };
+}
+
+Deno.test("count --json writes results (skipped, counts only) that report renders", async () => {
+  const dir = await Deno.makeTempDir();
+  const { path, text } = await countTo(dir, "counts.json", {});
+  const results = parseResults(text, path);
+  assert.equal(results.cases.length, 4);
+  for (const c of results.cases) {
+    assert.equal(c.state, "skipped");
+    assert.equal(c.state === "skipped" && c.reason, "counts only");
+    assert.deepEqual(c.forms!.multiBranch.perNode, [], "perNode only with --per-node");
+    assert.ok(c.forms!.multiBranch.macs > c.forms!.reparameterized.macs);
+  }
+  assert.equal(results.context.ortVersion, "none (counts only)");
+  const perNode = parseResults((await countTo(dir, "nodes.json", {}, ["--per-node"])).text, "n");
+  assert.ok(perNode.cases[0].forms!.reparameterized.perNode.length > 0);
+  const html = join(dir, "report.html");
+  const report = await cli(["report", path, "--out", html], REPORT_FLAGS);
+  assert.equal(report.code, 0, report.stderr);
+  const page = await Deno.readTextFile(html);
+  const rp = results.cases[0].forms!.reparameterized;
+  assert.match(page, /Parameters and conv MACs per stem/);
+  assert.ok(page.includes(`<td class="num">${formatCount(rp.macs)}</td>`), "the counts are shown");
+  assert.match(page, /none \(counts only\)/);
+});
+
+Deno.test("gate passes count --json against itself, fails it on changed counts", async () => {
+  const dir = await Deno.makeTempDir();
+  const { path } = await countTo(dir, "current.json", {});
+  const self = await cli(["gate", "--baseline", path, "--current", path], GATE_FLAGS);
+  assert.equal(self.code, 0, self.stdout + self.stderr);
+  assert.match(self.stdout, /skipped: counts only/);
+  // the same cases counted with a 64 KiB cache: every cached-bytes count changes
+  const cache = (await countTo(dir, "cache.json", { cacheMiB: 0.0625 })).path;
+  const changed = await cli(["gate", "--baseline", cache, "--current", path], GATE_FLAGS);
+  assert.equal(changed.code, 1, changed.stdout + changed.stderr);
+  assert.match(changed.stdout, /bytes\.cached changed from/);
+  // another width makes other cases: nothing in common to gate
+  const width = (await countTo(dir, "width.json", { widths: [24] })).path;
+  const other = await cli(["gate", "--baseline", width, "--current", path], GATE_FLAGS);
+  assert.equal(other.code, 2, other.stdout + other.stderr);
+  assert.match(other.stdout + other.stderr, /no case of the baseline/);
+});
+
 Deno.test("export writes both forms and onnxruntime loads them", async () => {
   const out = await Deno.makeTempDir();
   const ran = await cli([
@@ -160,7 +230,9 @@ Deno.test("export writes both forms and onnxruntime loads them", async () => {
 });
 
 Deno.test("--help works for every command and an unknown option exits 2", async () => {
-  for (const cmd of ["bench", "reparam", "count", "export", "schema", "report", "gate", "baseline"]) {
+  for (
+    const cmd of ["bench", "reparam", "count", "export", "schema", "report", "gate", "baseline"]
+  ) {
     const ran = await cli([cmd, "--help"]);
     assert.equal(ran.code, 0);
     assert.match(ran.stdout, /Usage: deno task/);

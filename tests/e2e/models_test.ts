@@ -9,7 +9,7 @@ import { buildMobileOneTrain } from "../../scripts/make_example_model.ts";
 import { encodeModel } from "../../src/onnx/encode.ts";
 import { parseResults } from "../../src/results/io.ts";
 import type { CompletedCase } from "../../src/results/schema.ts";
-import { BENCH_PERMISSIONS } from "../../src/gate/run_bench.ts";
+import { BENCH_PERMISSIONS } from "../../src/runner/bench_process.ts";
 
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;

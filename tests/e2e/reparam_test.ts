@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeModel } from "../../src/onnx/decode.ts";
 import { encodeModel } from "../../src/onnx/encode.ts";
-import { BENCH_PERMISSIONS } from "../../src/gate/run_bench.ts";
+import { BENCH_PERMISSIONS } from "../../src/runner/bench_process.ts";
 import { Net } from "../reparam/graph/_nets.ts";
 import { hasPythonOnnx, ignoreWithout } from "../_tools.ts";
 

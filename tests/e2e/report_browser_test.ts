@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ignoreWithout } from "../_tools.ts";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
-import { writeReport } from "../../src/report/command.ts";
+import { writeReport } from "../../src/report/write.ts";
 import { fixturePath, readFixture } from "../report/_fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -1,12 +1,8 @@
 /** Tests for parsing onnxruntime's profile and attributing executed nodes to blocks and branches. */
 import assert from "node:assert/strict";
 import type { Graph, Node } from "../../src/onnx/ir.ts";
-import {
-  attributeNodes,
-  opHistogram,
-  parseProfileTrace,
-  profileRows,
-} from "../../src/profile/ort_profile.ts";
+import { attributeNodes, parseProfileTrace, profileRows } from "../../src/profile/ort_profile.ts";
+import { opHistogram } from "../../src/reparam/graph/fuse.ts";
 import { buildMultiBranchStem } from "../../src/stem/multi_branch.ts";
 import { randomStemWeights } from "../../src/stem/weights.ts";
 

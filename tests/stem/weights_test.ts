@@ -1,7 +1,7 @@
 /** Tests for randomStemWeights: determinism, shapes and BN statistics far from identity. */
 import assert from "node:assert/strict";
-import { stemBlocks } from "../../src/stem/spec.ts";
-import { type BatchNorm, randomInput, randomStemWeights } from "../../src/stem/weights.ts";
+import { type BatchNorm, stemBlocks } from "../../src/stem/spec.ts";
+import { randomInput, randomStemWeights } from "../../src/stem/weights.ts";
 import { createRandom } from "../../src/stats/random.ts";
 import { spec } from "../_helpers.ts";
 

@@ -5,7 +5,7 @@ import {
   formatVerdictMarkdown,
   formatVerdictText,
   verdictRows,
-} from "../../src/gate/format.ts";
+} from "../../src/gate/verdict_text.ts";
 import { gateResults } from "../../src/gate/gate.ts";
 import { baselineResults, scaleTimes } from "./_helpers.ts";
 

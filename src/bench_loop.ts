@@ -26,33 +26,43 @@ import {
 } from "./runner/ort.ts";
 import { measureInterleaved } from "./runner/measure.ts";
 import { auditOptimizer, measureRoofs, profileModel } from "./runner/profile_run.ts";
-import type { ProfileRow } from "./profile/ort_profile.ts";
-import { placeOnRoofline, type Roofs } from "./profile/roofline.ts";
+import { placeOnRoofline } from "./profile/roofline.ts";
 import { summarize } from "./stats/summarize.ts";
 import { compareMedians } from "./stats/compare.ts";
-import type {
-  CaseResult,
-  CompletedCase,
-  Context,
-  CrossProvider,
-  Equivalence,
-  FormResult,
-  Results,
+import {
+  type CaseResult,
+  type CompletedCase,
+  type Context,
+  type CrossProvider,
+  type Equivalence,
+  type FormResult,
+  type ProfileRow,
+  type Results,
+  RESULTS_SCHEMA_VERSION,
+  type Roofs,
+  roofsKey,
 } from "./results/schema.ts";
-import { RESULTS_SCHEMA_VERSION } from "./results/schema.ts";
 
 /** What a running bench reports as it goes. */
 export type BenchEvent =
   | {
+    /** A case is about to run. */
     readonly kind: "case-start";
+    /** The case's 0-based position among the scenario's cases. */
     readonly index: number;
+    /** Number of cases of the scenario. */
     readonly total: number;
+    /** The case's id. */
     readonly id: string;
   }
   | {
+    /** A case has its result (completed, errored or skipped). */
     readonly kind: "case-end";
+    /** The case's 0-based position among the scenario's cases. */
     readonly index: number;
+    /** Number of cases of the scenario. */
     readonly total: number;
+    /** The case's result, as it goes into the results. */
     readonly result: CaseResult;
   };
 
@@ -77,14 +87,9 @@ export interface BenchOptions {
 }
 
 /** Shared state of a run: a scratch folder and the roofs measured so far (per provider and threads). */
-export interface RunState {
+interface RunState {
   readonly workDir: string;
   readonly roofs: Map<string, Roofs>;
-}
-
-/** Key of a roofs entry in `context.roofline`. */
-export function roofsKey(config: CaseConfig): string {
-  return `${config.device}/t${config.threads}`;
 }
 
 async function roofsFor(
@@ -321,7 +326,7 @@ async function runCase(
 }
 
 /** Evaluates one case to a result (counts, equivalence, timings, profiles); never throws. */
-export async function evaluateCase(
+async function evaluateCase(
   c: Case,
   scenario: Scenario,
   source: CaseSource,

@@ -1,23 +1,23 @@
 /**
- * The deterministic checks of one case: counts and node histograms, onnxruntime's optimized
- * histograms and fallback nodes, and output equivalence. Any change fails. Private to src/gate.
+ * The hard gates of one case, deterministic and exact: counts and node histograms (`counts`),
+ * onnxruntime's optimized histograms and fallback nodes (`optimizer`), and output equivalence
+ * (`equivalence`). Any change fails. Private to src/gate.
  *
  * @module
  */
-import type { CaseResult, CompletedCase, FormResult } from "../results/schema.ts";
-import type { Check, FormName, GateName } from "./verdict.ts";
-
-/** The two forms, in report order. */
-export const FORMS: readonly FormName[] = ["multiBranch", "reparameterized"];
-
-/** Short form names for messages. */
-export const LABEL: Record<FormName, string> = {
-  multiBranch: "multi-branch",
-  reparameterized: "reparam",
-};
+import {
+  type CaseResult,
+  type CompletedCase,
+  FORM_LABELS,
+  FORM_NAMES,
+  type FormName,
+  type FormResult,
+} from "../results/schema.ts";
+import { formatSignedPercent } from "../text_format.ts";
+import type { Check, GateName } from "./verdict.ts";
 
 /** The deterministic counts of a form that must not change, by metric name. */
-export const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => number]> = [
+const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => number]> = [
   ["params", (f) => f.params],
   ["buffers", (f) => f.buffers],
   ["constants", (f) => f.constants],
@@ -30,11 +30,6 @@ export const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => n
   ["bytes.cached", (f) => f.bytes.cached],
 ];
 
-/** Formats a fraction as a signed percentage, e.g. `+12.3%`. */
-export function signedPct(fraction: number): string {
-  return `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)}%`;
-}
-
 function histogramDiffs(
   base: Readonly<Record<string, number>>,
   cur: Readonly<Record<string, number>>,
@@ -46,7 +41,7 @@ function histogramDiffs(
 }
 
 function changed(id: string, gate: GateName, form: FormName, metric: string, b: number, c: number) {
-  const change = b === 0 ? "" : ` (${signedPct(c / b - 1)})`;
+  const change = b === 0 ? "" : ` (${formatSignedPercent(c / b - 1)})`;
   return {
     caseId: id,
     gate,
@@ -55,7 +50,7 @@ function changed(id: string, gate: GateName, form: FormName, metric: string, b: 
     status: "fail",
     baseline: b,
     current: c,
-    message: `${LABEL[form]} ${metric} changed from ${b} to ${c}${change}`,
+    message: `${FORM_LABELS[form].short} ${metric} changed from ${b} to ${c}${change}`,
   } satisfies Check;
 }
 
@@ -78,7 +73,7 @@ export function countChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
       message: `no counts in the ${which} run`,
     }];
   }
-  const fails = FORMS.flatMap((form) => {
+  const fails = FORM_NAMES.flatMap((form) => {
     const [fb, fc] = [b.forms![form], c.forms![form]];
     return [
       ...COUNT_METRICS.flatMap(([metric, read]) =>
@@ -102,7 +97,7 @@ export function countChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
 export function optimizerChecks(id: string, b: CaseResult, c: CaseResult): Check[] {
   const fails: Check[] = [];
   let levels = 0;
-  for (const form of FORMS) {
+  for (const form of FORM_NAMES) {
     const [ob, oc] = [b.forms?.[form].optimization, c.forms?.[form].optimization];
     for (const level of [...new Set([...Object.keys(ob ?? {}), ...Object.keys(oc ?? {})])].sort()) {
       const [hb, hc] = [ob?.[level]?.nodesAfter, oc?.[level]?.nodesAfter];
@@ -120,7 +115,7 @@ export function optimizerChecks(id: string, b: CaseResult, c: CaseResult): Check
     if (added.length > 0) {
       fails.push({
         ...changed(id, "optimizer", form, "fallbackNodes", fb!.length, fc!.length),
-        message: `${LABEL[form]} nodes now fall back to the CPU: ${added.join(", ")}`,
+        message: `${FORM_LABELS[form].short} nodes now fall back to the CPU: ${added.join(", ")}`,
       });
     }
   }

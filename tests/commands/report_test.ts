@@ -1,7 +1,9 @@
+/** reportCommand(): writes the report from results files, exit codes on bad input and --help. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPORT_HELP, reportCommand, writeReport } from "../../src/report/command.ts";
-import { fixturePath } from "./_fixtures.ts";
+import { reportCommand } from "../../src/commands/report.ts";
+import { HELP } from "../../src/commands/help.ts";
+import { fixturePath } from "../report/_fixtures.ts";
 import { captureOutput } from "../_tools.ts";
 
 /** Runs the command with its output captured. */
@@ -80,18 +82,5 @@ Deno.test("reportCommand() exits 2 on bad arguments and 0 on --help", async () =
   assert.match(labels.err, /once per file/);
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
-  assert.equal(help.out, REPORT_HELP);
-});
-
-Deno.test("writeReport() accepts one path and replaces the target atomically", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const out = join(dir, "report.html");
-    await Deno.writeTextFile(out, "old");
-    await writeReport(fixturePath("after"), out);
-    assert.match(await Deno.readTextFile(out), /^<!DOCTYPE html>/);
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["report.html"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  assert.equal(help.out, HELP.report);
 });

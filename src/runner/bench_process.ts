@@ -1,6 +1,7 @@
 /**
  * Runs `src/cli.ts bench` in a fresh Deno process, as CI does, and reads its results: what
- * `gate --calibrate` and `baseline` use, so every run starts cold like a CI run.
+ * `gate --calibrate` and `baseline` use, so every run starts cold like a CI run, with its own
+ * onnxruntime. Spawns the process only: nothing here loads onnxruntime itself.
  *
  * @module
  */
@@ -20,7 +21,7 @@ export const BENCH_PERMISSIONS: readonly string[] = [
 ];
 
 /** Options of {@linkcode runBenchProcess}. */
-export interface RunBenchOptions {
+export interface BenchProcessOptions {
   /**
    * Where the child's stdout and stderr go: `inherit` shows its progress, `null` hides it
    * (its stderr is still quoted in the error when it fails).
@@ -30,7 +31,7 @@ export interface RunBenchOptions {
 }
 
 /** The results of one bench process and its exit code (0, or 1 when a case failed). */
-export interface BenchRun {
+export interface BenchProcessRun {
   /** The results the child wrote. */
   readonly results: Results;
   /** The child's exit code. */
@@ -51,8 +52,8 @@ export interface BenchRun {
 export async function runBenchProcess(
   scenarioPath: string,
   outDir: string,
-  options: RunBenchOptions = {},
-): Promise<BenchRun> {
+  options: BenchProcessOptions = {},
+): Promise<BenchProcessRun> {
   const inherit = options.output === "inherit";
   const child = new Deno.Command(Deno.execPath(), {
     args: [

@@ -1,21 +1,22 @@
 /**
- * The checks of one case: presence and state here, the deterministic ones from _hard.ts, then
+ * The checks of one case: presence and state here, the hard gates from _hard_gates.ts, then
  * time and speedup. Private to src/gate; gate.ts documents the rules.
  *
  * @module
  */
-import type { CaseResult, CompletedCase, FormResult } from "../results/schema.ts";
+import {
+  type CaseResult,
+  type CompletedCase,
+  FORM_LABELS,
+  FORM_NAMES,
+  type FormName,
+  type FormResult,
+} from "../results/schema.ts";
 import { compareMedians } from "../stats/compare.ts";
 import { median, sortSamples } from "../stats/summarize.ts";
-import {
-  countChecks,
-  equivalenceChecks,
-  FORMS,
-  LABEL,
-  optimizerChecks,
-  signedPct,
-} from "./_hard.ts";
-import type { Check, FormName } from "./verdict.ts";
+import { formatMs, formatPercent, formatRatio, formatSignedPercent } from "../text_format.ts";
+import { countChecks, equivalenceChecks, optimizerChecks } from "./_hard_gates.ts";
+import type { Check } from "./verdict.ts";
 
 /** How the gate treats one case. */
 export interface CaseSettings {
@@ -29,14 +30,6 @@ export interface CaseSettings {
   readonly time: { readonly run: boolean; readonly reason?: string };
   /** Whether the optimizer-histogram gate runs. */
   readonly optimizer: boolean;
-}
-
-function pct(fraction: number): string {
-  return `${+(fraction * 100).toFixed(1)}%`;
-}
-
-function ms(x: number): string {
-  return x >= 100 ? x.toFixed(0) : x.toPrecision(3);
 }
 
 function timeCheck(
@@ -57,28 +50,35 @@ function timeCheck(
     current: cm,
   };
   if (!(bm > 0)) {
-    return { ...base, status: "skip", message: `${LABEL[form]} baseline median is 0 ms: no ratio` };
+    return {
+      ...base,
+      status: "skip",
+      message: `${FORM_LABELS[form].short} baseline median is 0 ms: no ratio`,
+    };
   }
   const { ratio, ci95 } = compareMedians(cs, bs, { seed: s.seed, resamples: s.resamples });
   const [lo, hi] = ci95;
   const t = s.timeThreshold;
   const limit = 1 + t;
-  const what = `${LABEL[form]} median ${ms(bm)} -> ${ms(cm)} ms, ${signedPct(ratio - 1)} ` +
-    `[ci95 ${signedPct(lo - 1)}, ${signedPct(hi - 1)}]`;
+  const what =
+    `${FORM_LABELS[form].short} median ${formatMs(bm)} -> ${formatMs(cm)} ms, ${
+      formatSignedPercent(ratio - 1)
+    } ` +
+    `[ci95 ${formatSignedPercent(lo - 1)}, ${formatSignedPercent(hi - 1)}]`;
   const message = lo > limit
-    ? `${what}: slower beyond the ${pct(t)} threshold and the noise`
+    ? `${what}: slower beyond the ${formatPercent(t)} threshold and the noise`
     : ratio > limit
     ? `${what}: slower than the threshold but within the noise`
     : hi < 1 / limit
     ? `${what}: faster beyond the threshold (consider recording a new baseline)`
-    : `${what}: within the ${pct(t)} threshold`;
+    : `${what}: within the ${formatPercent(t)} threshold`;
   return { ...base, status: lo > limit ? "fail" : "pass", ratio, ci95: [lo, hi], limit, message };
 }
 
 function speedupCheck(id: string, b: CompletedCase, c: CompletedCase, s: CaseSettings): Check {
   const floor = b.speedup.ratio * (1 - s.threshold);
   const [lo, hi] = c.speedup.ci95;
-  const what = `speedup ${b.speedup.ratio.toFixed(3)}x -> ${c.speedup.ratio.toFixed(3)}x ` +
+  const what = `speedup ${formatRatio(b.speedup.ratio, 3)} -> ${formatRatio(c.speedup.ratio, 3)} ` +
     `[ci95 ${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
   const fail = hi < floor;
   return {
@@ -92,8 +92,10 @@ function speedupCheck(id: string, b: CompletedCase, c: CompletedCase, s: CaseSet
     ci95: [lo, hi],
     limit: floor,
     message: fail
-      ? `${what}: upper bound below ${floor.toFixed(3)}x (baseline less ${pct(s.threshold)})`
-      : `${what}: not below ${floor.toFixed(3)}x (baseline less ${pct(s.threshold)})`,
+      ? `${what}: upper bound below ${formatRatio(floor, 3)} (baseline less ${
+        formatPercent(s.threshold)
+      })`
+      : `${what}: not below ${formatRatio(floor, 3)} (baseline less ${formatPercent(s.threshold)})`,
   };
 }
 
@@ -164,7 +166,9 @@ export function checkCase(
   if (c.state === "completed") checks.push(...equivalenceChecks(id, b, c));
   if (b?.state !== "completed" || c.state !== "completed") return checks;
   if (s.time.run) {
-    for (const form of FORMS) checks.push(timeCheck(id, form, b.forms[form], c.forms[form], s));
+    for (const form of FORM_NAMES) {
+      checks.push(timeCheck(id, form, b.forms[form], c.forms[form], s));
+    }
   } else if (s.time.reason) {
     checks.push({
       caseId: id,

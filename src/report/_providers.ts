@@ -1,10 +1,16 @@
 /**
- * Report sections that keep everything in view: providers side by side, errored, skipped and
- * non-equivalent cases with their reasons, and the counting conventions. Private to src/report/.
+ * The report section that sets devices side by side: how each fared, and the latency of the
+ * configurations they share. Private to src/report/.
  *
  * @module
  */
-import type { CaseResult, CompletedCase, Results } from "../results/schema.ts";
+import {
+  type CaseResult,
+  type CompletedCase,
+  FORM_LABELS,
+  FORM_NAMES,
+  type Results,
+} from "../results/schema.ts";
 import { axisType, barChart, type BarSeries, color } from "./charts.ts";
 import {
   type Cell,
@@ -72,8 +78,8 @@ export function providerSection(ctx: RenderContext, results: Results): string {
   }
   const label = labeler(shared.map((g) => g[0]));
   const series: BarSeries[] = devices.flatMap((device, i) =>
-    (["multiBranch", "reparameterized"] as const).map((form) => ({
-      label: `${device} ${form === "multiBranch" ? "multi-branch" : "reparameterized"}`,
+    FORM_NAMES.map((form) => ({
+      label: `${device} ${FORM_LABELS[form].full}`,
       color: color(2 * i + (form === "multiBranch" ? 1 : 0)),
       values: shared.map((g) =>
         g.find((c) => c.config.device === device)?.forms[form].latencyMs?.median ?? null
@@ -104,51 +110,4 @@ export function providerSection(ctx: RenderContext, results: Results): string {
   ], rows);
   body.push(chart(ctx, "providers", "Latency per device", 320, config, numbers));
   return section("providers", "Providers", body);
-}
-
-/** Every case that did not complete cleanly, with its reason: never dropped. */
-export function problemsSection(results: Results): string {
-  const rows: Cell[][] = [];
-  for (const c of results.cases) {
-    if (c.state === "errored") rows.push([c.id, "errored", c.error]);
-    else if (c.state === "skipped") rows.push([c.id, "skipped", c.reason]);
-    else if (c.state !== "completed") {
-      const other = c as { id: string; state: unknown };
-      rows.push([other.id, String(other.state), "not a state this report knows"]);
-    } else if (!c.equivalence.withinTolerance) {
-      const eq = c.equivalence;
-      const e = (x: number | null | undefined) =>
-        typeof x === "number" ? x.toExponential(2) : "NaN";
-      rows.push([
-        c.id,
-        "not equivalent",
-        eq.method === "noise-floor"
-          ? `normwise error ${e(eq.maxRelError)} (max abs ${e(eq.maxAbsError)}) exceeds ${
-            e(eq.relTolerance)
-          } = max(${eq.floorMultiple} x the model's fp32 noise floor ${
-            e(eq.floor?.normwise)
-          }, 1e-5)`
-          : `max abs error ${e(eq.maxAbsError)} exceeds tolerance ${eq.tolerance}`,
-      ]);
-    }
-  }
-  const body = rows.length === 0
-    ? [para("Every case completed and both forms agreed within tolerance.")]
-    : [table("problems", ["case", "state", "reason"], rows)];
-  if (results.context.interrupted) {
-    body.unshift(
-      para("The run was interrupted: cases after the last one listed were never run.", "warn"),
-    );
-  }
-  return section("problems", "Errored, skipped and failed cases", body);
-}
-
-/** The counting and measuring conventions the results carry, as sentences. */
-export function conventionsSection(results: Results): string {
-  const rows = Object.entries(results.context.conventions ?? {}).map(([k, v]) => [k, v]);
-  return section("conventions", "Conventions", [
-    rows.length
-      ? table("conventions", ["term", "meaning"], rows)
-      : para("The results state no conventions."),
-  ]);
 }

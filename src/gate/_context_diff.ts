@@ -5,18 +5,7 @@
  * @module
  */
 import type { CaseResult, Context } from "../results/schema.ts";
-
-/** One field that differs between the baseline's and the current run's context. */
-export interface ContextDifference {
-  /** Dotted path, e.g. `cpu.model`, or `config.threads` for a case's own config. */
-  readonly field: string;
-  /** The baseline's value, as text. */
-  readonly baseline: string;
-  /** The current run's value, as text. */
-  readonly current: string;
-  /** True when the difference makes absolute times incomparable. */
-  readonly blocking: boolean;
-}
+import type { ContextDifference } from "./verdict.ts";
 
 // Fields that change absolute speed: a different machine or onnxruntime build.
 const BLOCKING: ReadonlyArray<readonly [string, (c: Context) => unknown]> = [

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compareRuns, delta } from "../../src/report/compare.ts";
+import { compareRuns, delta } from "../../src/report/run_comparison.ts";
 import { renderReport } from "../../src/report/render.ts";
 import type { CompletedCase, LatencyMs } from "../../src/results/schema.ts";
 import { CHART_JS_STUB, editCases, readFixture, tableRows } from "./_fixtures.ts";

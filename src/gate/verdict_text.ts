@@ -4,10 +4,18 @@
  *
  * @module
  */
+import { FORM_LABELS } from "../results/schema.ts";
+import {
+  formatInterval,
+  formatPercent,
+  formatRatio,
+  formatSignedPercent,
+  formatTable,
+} from "../text_format.ts";
 import type { Check, GateRun, RunInfo, Verdict } from "./verdict.ts";
 
 /** Options of the verdict formatters. */
-export interface FormatOptions {
+export interface VerdictTextOptions {
   /** Paths shown beside the two runs. */
   readonly paths?: { readonly baseline: string; readonly current: string };
 }
@@ -18,7 +26,6 @@ const STATUS: Record<Check["status"], string> = {
   skip: "skip",
   note: "note",
 };
-const FORM: Record<string, string> = { multiBranch: "multi-branch", reparameterized: "reparam" };
 const HEADER = [
   "status",
   "case",
@@ -31,10 +38,7 @@ const HEADER = [
   "limit",
 ];
 
-function pct(x: number): string {
-  return `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
-}
-
+/** A time in ms, or any other number, as the verdict table shows it. */
 function num(x: number): string {
   if (Number.isInteger(x)) return String(x);
   return Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toPrecision(3);
@@ -45,7 +49,7 @@ function value(check: Check, v: Check["baseline"]): string {
   if (v === null) return "NaN";
   if (typeof v === "string") return v;
   if (check.gate === "time") return `${num(v)} ms`;
-  if (check.gate === "speedup") return `${v.toFixed(3)}x`;
+  if (check.gate === "speedup") return formatRatio(v, 3);
   if (check.gate === "equivalence") return v.toExponential(1);
   return String(v);
 }
@@ -53,20 +57,22 @@ function value(check: Check, v: Check["baseline"]): string {
 function change(check: Check): string {
   const ci = check.ci95;
   if (check.gate === "time" && check.ratio !== undefined && ci) {
-    return `${pct(check.ratio - 1)} [${pct(ci[0] - 1)}, ${pct(ci[1] - 1)}]`;
+    return `${formatSignedPercent(check.ratio - 1)} [${formatSignedPercent(ci[0] - 1)}, ${
+      formatSignedPercent(ci[1] - 1)
+    }]`;
   }
-  if (check.gate === "speedup" && ci) return `[${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]`;
+  if (check.gate === "speedup" && ci) return formatInterval(ci, 3);
   const [b, c] = [check.baseline, check.current];
   if (typeof b === "number" && typeof c === "number" && b !== 0 && b !== c) {
-    return check.gate === "equivalence" ? "" : pct(c / b - 1);
+    return check.gate === "equivalence" ? "" : formatSignedPercent(c / b - 1);
   }
   return "";
 }
 
 function limit(check: Check): string {
   if (check.limit === undefined) return "";
-  if (check.gate === "time") return `lo <= ${pct(check.limit - 1)}`;
-  if (check.gate === "speedup") return `hi >= ${check.limit.toFixed(3)}x`;
+  if (check.gate === "time") return `lo <= ${formatSignedPercent(check.limit - 1)}`;
+  if (check.gate === "speedup") return `hi >= ${formatRatio(check.limit, 3)}`;
   return `<= ${check.limit.toExponential(0)}`;
 }
 
@@ -82,7 +88,7 @@ export function verdictRows(verdict: Verdict): string[][] {
       STATUS[check.status],
       c.id,
       check.gate,
-      check.form ? FORM[check.form] : "",
+      check.form ? FORM_LABELS[check.form].short : "",
       check.metric,
       value(check, check.baseline),
       value(check, check.current),
@@ -99,9 +105,8 @@ function headline(v: Verdict): string {
     : v.outcome === "regressed"
     ? `REGRESSED (${v.tally.fail} check(s) failed in ${failedCases} of ${v.cases.length} case(s))`
     : "CANNOT COMPARE";
-  const pct = (x: number) => `${+(x * 100).toFixed(1)}%`;
-  return `RepStem gate: ${what}; thresholds: time ${pct(v.timeThreshold)}, speedup ${
-    pct(v.threshold)
+  return `RepStem gate: ${what}; thresholds: time ${formatPercent(v.timeThreshold)}, speedup ${
+    formatPercent(v.threshold)
   }`;
 }
 
@@ -124,13 +129,6 @@ function gateLine(g: GateRun): [string, string, string] {
   return [g.gate, g.ran ? "yes" : "no", g.reason];
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
-}
-
 function notable(v: Verdict): Check[] {
   return v.cases.flatMap((c) => c.checks.filter((k) => k.status !== "pass"));
 }
@@ -144,7 +142,7 @@ function notable(v: Verdict): Check[] {
  * @param options Paths of the two files.
  * @returns Text without a trailing newline.
  */
-export function formatVerdictText(verdict: Verdict, options: FormatOptions = {}): string {
+export function formatVerdictText(verdict: Verdict, options: VerdictTextOptions = {}): string {
   const out = [
     headline(verdict),
     `baseline  ${runLine(verdict.baseline, options.paths?.baseline)}`,
@@ -152,8 +150,8 @@ export function formatVerdictText(verdict: Verdict, options: FormatOptions = {})
     ...contextLines(verdict).map((l, i) => `${i === 0 ? "context" : "       "}   ${l}`),
   ];
   for (const p of verdict.problems) out.push(`cannot compare: ${p}`);
-  out.push("", table(["gate", "ran", "why"], verdict.gates.map(gateLine)));
-  out.push("", table(HEADER, verdictRows(verdict)));
+  out.push("", formatTable(["gate", "ran", "why"], verdict.gates.map(gateLine)));
+  out.push("", formatTable(HEADER, verdictRows(verdict)));
   const rest = notable(verdict);
   if (rest.length > 0) {
     out.push("", ...rest.map((k) => `${STATUS[k.status].padEnd(4)}  ${k.caseId}: ${k.message}`));
@@ -181,7 +179,7 @@ function mdTable(header: readonly string[], rows: readonly (readonly string[])[]
  * @param options Paths of the two files.
  * @returns Markdown ending in a newline.
  */
-export function formatVerdictMarkdown(verdict: Verdict, options: FormatOptions = {}): string {
+export function formatVerdictMarkdown(verdict: Verdict, options: VerdictTextOptions = {}): string {
   const out = [`### ${headline(verdict)}`, ""];
   for (const p of verdict.problems) out.push(`> **Cannot compare:** ${mdCell(p)}`, "");
   const rest = notable(verdict);

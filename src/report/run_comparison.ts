@@ -20,6 +20,7 @@ import {
 } from "./_html.ts";
 import type { Run } from "./_overview.ts";
 import { escapeHtml } from "./escape.ts";
+import { formatSignedPercent } from "../text_format.ts";
 
 /** Direction of a change: beyond both confidence intervals, or within them. */
 export type Change = "slower" | "faster" | "within-ci";
@@ -67,7 +68,7 @@ function overlap(a: readonly [number, number], b: readonly [number, number]): bo
  *
  * @example
  * ```ts
- * import { delta } from "./compare.ts";
+ * import { delta } from "./run_comparison.ts";
  * const d = delta(2, [1.9, 2.1], 3, [2.9, 3.1], "slower");
  * if (d.change !== "slower" || d.relative !== 0.5) throw new Error();
  * ```
@@ -145,7 +146,6 @@ export function compareRuns(before: Results, after: Results): RunComparison {
 const MARKS: Record<Change, string> = { slower: "▲ slower", faster: "▼ faster", "within-ci": "" };
 
 function deltaCell(d: Delta, unit: (n: number) => string, speedup = false): Cell {
-  const sign = d.relative >= 0 ? "+" : "";
   const mark = speedup
     ? { slower: "▼ smaller", faster: "▲ larger", "within-ci": "" }[d.change]
     : MARKS[d.change];
@@ -154,7 +154,7 @@ function deltaCell(d: Delta, unit: (n: number) => string, speedup = false): Cell
     : ` class="${(d.change === "slower") ? "worse" : "better"}"`;
   return html(
     `<span${cls}>${
-      escapeHtml(`${unit(d.before)} → ${unit(d.after)} (${sign}${(d.relative * 100).toFixed(1)}%)`)
+      escapeHtml(`${unit(d.before)} → ${unit(d.after)} (${formatSignedPercent(d.relative)})`)
     }` +
       `${mark ? ` <strong>${escapeHtml(mark)}</strong>` : ""}</span>`,
   );

@@ -1,6 +1,6 @@
-/** Tests for the CLI's number and table formatting. */
+/** Tests for the shared plain-text formatting: numbers with units and aligned tables. */
 import assert from "node:assert/strict";
-import { formatCount, formatMs, formatTable } from "../src/format.ts";
+import { formatCount, formatMs, formatTable } from "../src/text_format.ts";
 
 Deno.test("formatCount() uses 1000-based suffixes with three significant digits", () => {
   assert.equal(formatCount(6592), "6.59k");

@@ -1,0 +1,107 @@
+/**
+ * Plain-text formatting shared by the commands, the gate and the report: numbers with their units
+ * (counts, milliseconds, percentages, ratios, intervals) and aligned text tables. Imports nothing,
+ * so every floor may use it; the one place each of these formats is defined.
+ *
+ * @example
+ * ```ts
+ * import { formatCount, formatMs, formatSignedPercent, formatTable } from "./text_format.ts";
+ * const table = formatTable(["MACs", "ms", "change"], [
+ *   [formatCount(24_837_120), formatMs(1.23456), formatSignedPercent(0.123)],
+ * ]);
+ * if (table !== "MACs   ms    change\n-----  ----  ------\n24.8M  1.23  +12.3%") throw new Error();
+ * ```
+ *
+ * @module
+ */
+
+const COUNT_UNITS = [["P", 1e15], ["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]] as const;
+
+/**
+ * Formats a count with a k/M/G/T/P suffix (1,000-based), three significant digits; below a
+ * thousand, integers and values from 100 up are whole, others keep three significant digits.
+ *
+ * @param n Any number (a count of params, MACs, bytes; a rate such as GFLOP/s).
+ * @returns `6.59k`, `24.8M`, `306G`, `999`, `12.3`.
+ */
+export function formatCount(n: number): string {
+  for (const [suffix, size] of COUNT_UNITS) {
+    if (Math.abs(n) >= size) {
+      const v = n / size;
+      return `${Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)}${suffix}`;
+    }
+  }
+  return Math.abs(n) >= 100 || Number.isInteger(n) ? n.toFixed(0) : n.toPrecision(3);
+}
+
+/**
+ * Formats milliseconds with three significant digits, whole from 100 ms up (and 0 as `0`).
+ *
+ * @param ms A duration in milliseconds.
+ * @returns `1.23`, `123`, `0`, without the unit.
+ */
+export function formatMs(ms: number): string {
+  return ms >= 100 || ms === 0 ? ms.toFixed(0) : ms.toPrecision(3);
+}
+
+/**
+ * Formats a fraction as a percentage with at most one decimal: `0.2` as `20%`, `0.1234` as
+ * `12.3%`.
+ *
+ * @param fraction A fraction (1 is 100%).
+ * @returns The percentage with its `%` sign.
+ */
+export function formatPercent(fraction: number): string {
+  return `${+(fraction * 100).toFixed(1)}%`;
+}
+
+/**
+ * Formats a fraction as a signed percentage with one decimal: `0.123` as `+12.3%`, `-0.05` as
+ * `-5.0%`.
+ *
+ * @param fraction A relative change (1 is +100%).
+ * @returns The percentage with its sign and `%`.
+ */
+export function formatSignedPercent(fraction: number): string {
+  return `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)}%`;
+}
+
+/**
+ * Formats a ratio as `1.16x`.
+ *
+ * @param ratio The ratio.
+ * @param digits Decimals shown. @default {2}
+ * @returns The ratio with an `x`.
+ */
+export function formatRatio(ratio: number, digits = 2): string {
+  return `${ratio.toFixed(digits)}x`;
+}
+
+/**
+ * Formats an interval as `[1.14, 1.18]`.
+ *
+ * @param interval Lower and upper bound.
+ * @param digits Decimals shown. @default {2}
+ * @returns The bounds in brackets.
+ */
+export function formatInterval(interval: readonly [number, number], digits = 2): string {
+  return `[${interval[0].toFixed(digits)}, ${interval[1].toFixed(digits)}]`;
+}
+
+/**
+ * Renders rows as a left-aligned text table with a header rule; columns are two spaces apart and
+ * lines carry no trailing spaces.
+ *
+ * @param header Column titles.
+ * @param rows Cells, row by row (a missing cell is empty).
+ * @returns The table, lines joined by `\n`, without a trailing newline.
+ */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
