@@ -125,7 +125,8 @@ export function compareOutputs(
   let maxAbs = 0;
   for (let i = 0; i < reference.length; i++) {
     const d = Math.abs(reference[i] - other[i]);
-    if (!(d <= maxAbsError)) maxAbsError = d; // NaN propagates as a failure
+    // once NaN, it stays NaN: a NaN anywhere fails the comparison
+    if (!(d <= maxAbsError) && !Number.isNaN(maxAbsError)) maxAbsError = d;
     maxAbs = Math.max(maxAbs, Math.abs(reference[i]));
   }
   const maxRelError = maxAbs > 0 ? maxAbsError / maxAbs : maxAbsError;

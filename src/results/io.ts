@@ -47,7 +47,13 @@ export function parseResults(text: string, source: string): Results {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new SyntaxError(`Cannot read results "${source}": ${(e as Error).message}`);
+    // a binary file's bytes in the message would garble the terminal: say what it is instead
+    const printable = !/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text.slice(0, 1024));
+    throw new SyntaxError(
+      `Cannot read results "${source}" as it is not JSON${
+        printable ? `: ${(e as Error).message}` : " (a binary file?)"
+      }`,
+    );
   }
   if (typeof value !== "object" || value === null || !("schemaVersion" in value)) {
     throw new SyntaxError(`Cannot read results "${source}" as it has no 'schemaVersion'`);
@@ -74,5 +80,18 @@ export function parseResults(text: string, source: string): Results {
  * @returns The results.
  */
 export async function readResults(path: string): Promise<Results> {
-  return parseResults(await Deno.readTextFile(path), path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? "it does not exist"
+      : error instanceof Deno.errors.IsADirectory
+      ? "it is a directory"
+      : error instanceof TypeError || error instanceof Deno.errors.InvalidData
+      ? "it is not a text file"
+      : `it cannot be read (${error instanceof Error ? error.message : error})`;
+    throw new SyntaxError(`Cannot read results "${path}" as ${why}`, { cause: error });
+  }
+  return parseResults(text, path);
 }

@@ -60,7 +60,7 @@ export function difference(reference: Float32Array, other: Float32Array): Differ
   let scale = 0;
   for (let i = 0; i < reference.length; i++) {
     const d = Math.abs(reference[i] - other[i]);
-    if (!(d <= maxAbs)) maxAbs = d; // NaN sticks
+    if (!(d <= maxAbs) && !Number.isNaN(maxAbs)) maxAbs = d; // once NaN, it stays NaN
     scale = Math.max(scale, Math.abs(reference[i]));
   }
   return { maxAbs, normwise: scale > 0 ? maxAbs / scale : maxAbs };

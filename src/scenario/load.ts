@@ -46,8 +46,14 @@ export async function loadScenario(path: string): Promise<LoadedScenario> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new ScenarioError(`Cannot load scenario "${path}" as the file does not exist`, {
+    const why = error instanceof Deno.errors.NotFound
+      ? "the file does not exist"
+      : error instanceof Deno.errors.IsADirectory
+      ? "it is a directory"
+      : error instanceof TypeError || error instanceof Deno.errors.InvalidData
+      ? "it is not a text file"
+      : `it cannot be read (${error instanceof Error ? error.message : error})`;
+    throw new ScenarioError(`Cannot load scenario "${path}" as ${why}`, {
       source: path,
       cause: error,
     });

@@ -39,3 +39,38 @@ Deno.test("compareOutputs() gives max abs and normwise relative error", () => {
   assert.ok(Number.isNaN(nan.maxAbsError) && !nan.withinTolerance); // NaN must never pass
   assert.throws(() => compareOutputs(new Float32Array(2), new Float32Array(3), 1), TypeError);
 });
+
+Deno.test("readResults() names the file and what it is: missing, a directory, binary, not JSON", async () => {
+  const dir = await Deno.makeTempDir();
+  const binary = `${dir}/b.json`;
+  await Deno.writeFile(binary, new Uint8Array([0x80, 0x01, 0xff, 0x00, 0x13]));
+  const text = `${dir}/t.json`;
+  await Deno.writeTextFile(text, "name: not json");
+  for (
+    const [path, why] of [
+      [`${dir}/missing.json`, "as it does not exist"],
+      [dir, "as it is a directory"],
+      [binary, "as it is not JSON (a binary file?)"],
+      [text, "as it is not JSON: "],
+    ]
+  ) {
+    await assert.rejects(readResults(path), (e: Error) => {
+      assert.ok(e instanceof SyntaxError);
+      assert.ok(e.message.startsWith(`Cannot read results "${path}" ${why}`), e.message);
+      assert.equal(e.message.split("\n").length, 1);
+      return true;
+    });
+  }
+});
+
+Deno.test("compareOutputs() fails on a NaN anywhere, not only in the last element", () => {
+  const ref = new Float32Array([1, 2, 3]);
+  for (const at of [0, 1, 2]) {
+    const other = Float32Array.from(ref);
+    other[at] = NaN;
+    if (at < 2) other[2] = 3.5; // a finite difference after the NaN must not hide it
+    const e = compareOutputs(ref, other, 1);
+    assert.ok(Number.isNaN(e.maxAbsError), `NaN at ${at}`);
+    assert.equal(e.withinTolerance, false);
+  }
+});

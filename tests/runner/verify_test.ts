@@ -1,7 +1,7 @@
 /** verifyFusion(): a right fusion is equal within the floor's tolerance, a wrong one is named. */
 import assert from "node:assert/strict";
 import { fuseGraph } from "../../src/reparam/graph/fuse.ts";
-import { MIN_NORMWISE_TOLERANCE, verifyFusion } from "../../src/runner/verify.ts";
+import { difference, MIN_NORMWISE_TOLERANCE, verifyFusion } from "../../src/runner/verify.ts";
 import { randomInput } from "../../src/stem/weights.ts";
 import type { Graph } from "../../src/onnx/ir.ts";
 import { Net } from "../reparam/graph/_nets.ts";
@@ -54,4 +54,9 @@ Deno.test("verifyFusion() rejects a wrong fusion and names the merge group that 
   assert.ok(v.error.normwise > v.tolerance);
   assert.equal(v.taps[0].label, merges[1].node); // the largest error first
   assert.ok(v.taps[1].normwise < 1e-5, "the first group is still right");
+});
+
+Deno.test("difference() keeps a NaN wherever it is", () => {
+  const d = difference(new Float32Array([1, 2, 3]), new Float32Array([NaN, 2, 3.5]));
+  assert.ok(Number.isNaN(d.maxAbs) && Number.isNaN(d.normwise));
 });

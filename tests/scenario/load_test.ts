@@ -44,3 +44,12 @@ Deno.test("loadScenario() names the path in schema errors", async () => {
     },
   );
 });
+
+Deno.test("loadScenario() says when the path is a directory", async () => {
+  const dir = await Deno.makeTempDir();
+  await assert.rejects(() => loadScenario(dir), (error: unknown) => {
+    assert(error instanceof ScenarioError);
+    assert.deepEqual(error.message, `Cannot load scenario "${dir}" as it is a directory`);
+    return true;
+  });
+});
