@@ -6,6 +6,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { ScenarioError } from "./scenario/parse.ts";
+import { ModelInputError } from "./source/model_file.ts";
 import { printErr } from "./output.ts";
 
 /** Bad command-line input; the CLI prints its message and exits 2. */
@@ -84,6 +86,20 @@ export function requireOption(values: OptionValues, name: string, help: string):
 }
 
 /**
+ * Whether an error is bad input rather than a bug: a usage, syntax or range error, or a file
+ * problem (missing, a folder where a file belongs or the other way round, not allowed, exists).
+ * Their messages name the file; the CLI prints them as one line and exits 2.
+ */
+export function isInputError(e: unknown): e is Error {
+  return e instanceof UsageError || e instanceof SyntaxError || e instanceof RangeError ||
+    e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory ||
+    e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.PermissionDenied ||
+    e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.AlreadyExists ||
+    e instanceof Deno.errors.InvalidData || e instanceof ModelInputError ||
+    e instanceof ScenarioError;
+}
+
+/**
  * Runs a command body, turning input errors (usage, syntax, range, a missing file or a folder
  * where a file belongs) into `error: ...` on stderr and exit code 2; anything else is rethrown.
  *
@@ -94,11 +110,8 @@ export async function guardInputErrors(body: () => Promise<number>): Promise<num
   try {
     return await body();
   } catch (e) {
-    if (
-      e instanceof UsageError || e instanceof SyntaxError || e instanceof RangeError ||
-      e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory
-    ) {
-      printErr(`error: ${(e as Error).message}`);
+    if (isInputError(e)) {
+      printErr(`error: ${e.message}`);
       return 2;
     }
     throw e;

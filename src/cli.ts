@@ -8,8 +8,7 @@
  * @module
  */
 import { printErr, printOut } from "./output.ts";
-import { UsageError } from "./args.ts";
-import { ScenarioError } from "./scenario/parse.ts";
+import { isInputError } from "./args.ts";
 import { HELP } from "./commands/help.ts";
 import { reportCommand } from "./commands/report.ts";
 import { gateCommand } from "./commands/gate.ts";
@@ -19,7 +18,6 @@ import { count } from "./commands/count.ts";
 import { exportModels } from "./commands/export.ts";
 import { schema } from "./commands/schema.ts";
 import { reparam } from "./commands/reparam.ts";
-import { ModelInputError } from "./source/model_file.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   report: reportCommand,
@@ -47,12 +45,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await run(rest);
   } catch (e) {
-    if (
-      e instanceof UsageError || e instanceof ScenarioError || e instanceof SyntaxError ||
-      e instanceof ModelInputError ||
-      e instanceof Deno.errors.NotFound || e instanceof RangeError
-    ) {
-      printErr(`error: ${(e as Error).message}`);
+    if (isInputError(e)) {
+      printErr(`error: ${e.message}`);
       return 2;
     }
     // A bug, not bad input: one line, the stack only when asked for

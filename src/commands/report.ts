@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { printErr, printOut } from "../output.ts";
 import { writeReport } from "../report/write.ts";
+import { isInputError } from "../args.ts";
 import { HELP } from "./help.ts";
 
 /**
@@ -50,10 +51,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   try {
     await writeReport(positionals, out, labels.length ? { labels } : {});
   } catch (e) {
-    const bad = e instanceof SyntaxError || e instanceof RangeError ||
-      e instanceof Deno.errors.NotFound;
-    printErr(`error: ${(e as Error).message}`);
-    return bad ? 2 : 1;
+    if (!isInputError(e)) throw e;
+    printErr(`error: ${e.message}`);
+    return 2;
   }
   printErr(`Wrote ${out}`);
   return 0;

@@ -53,27 +53,30 @@ function distinctStems(results: Results): WithForms[] {
 }
 
 /**
- * Sums of the nodes that are in no block (a user's model's nodes outside the fused groups), or
- * undefined when every node is in a block. The minimum traffic is not split out: NaN.
+ * What the nodes in no block (a user's model's nodes outside the fused groups) add up to: the
+ * form's totals less the sum of its blocks, so it needs no per-node counts. Undefined when the
+ * blocks account for every node. The minimum traffic does not split this way: NaN.
  */
 function outsideBlocks(f: FormResult): Totals | undefined {
-  const nodes = f.perNode.filter((n) => n.block === null);
-  if (nodes.length === 0) return undefined;
-  const sum = (get: (n: (typeof nodes)[number]) => number) => nodes.reduce((a, n) => a + get(n), 0);
-  const histogram: Record<string, number> = {};
-  for (const n of nodes) histogram[n.opType] = (histogram[n.opType] ?? 0) + 1;
+  const less = (get: (t: Totals) => number) => get(f) - f.blocks.reduce((a, b) => a + get(b), 0);
+  const nodes: Record<string, number> = {};
+  for (const [op, n] of Object.entries(f.nodes)) {
+    const left = n - f.blocks.reduce((a, b) => a + (b.nodes[op] ?? 0), 0);
+    if (left > 0) nodes[op] = left;
+  }
+  if (Object.keys(nodes).length === 0) return undefined;
   return {
-    params: sum((n) => n.params),
-    buffers: sum((n) => n.buffers),
-    constants: NaN,
-    macs: sum((n) => n.macs),
+    params: less((t) => t.params),
+    buffers: less((t) => t.buffers),
+    constants: less((t) => t.constants),
+    macs: less((t) => t.macs),
     flops: {
-      conv: sum((n) => n.flops.conv),
-      elementwise: sum((n) => n.flops.elementwise),
-      total: sum((n) => n.flops.total),
+      conv: less((t) => t.flops.conv),
+      elementwise: less((t) => t.flops.elementwise),
+      total: less((t) => t.flops.total),
     },
-    bytes: { naive: sum((n) => n.bytes.naive), minimum: NaN, cached: sum((n) => n.bytes.cached) },
-    nodes: histogram,
+    bytes: { naive: less((t) => t.bytes.naive), minimum: NaN, cached: less((t) => t.bytes.cached) },
+    nodes,
   };
 }
 

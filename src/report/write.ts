@@ -36,25 +36,23 @@ export async function writeReport(
   if (paths.length === 0) throw new RangeError("Cannot write a report of no results files");
   const runs: ReportRun[] = [];
   for (const [i, path] of paths.entries()) {
-    runs.push({ label: options.labels?.[i] ?? path, results: await readResultsFile(path) });
+    runs.push({ label: options.labels?.[i] ?? path, results: await readResults(path) });
   }
-  const html = renderReport(runs, { chartJs: await loadChartJs() });
+  let html: string;
+  try {
+    html = renderReport(runs, { chartJs: await loadChartJs() });
+  } catch (e) {
+    // parseResults checks the version and the top level only: a file cut down by hand or by
+    // another tool fails here, and that is bad input, not a crash
+    if (!(e instanceof TypeError)) throw e;
+    throw new SyntaxError(
+      `Cannot render a report of ${paths.map((p) => `"${p}"`).join(", ")} as ${
+        paths.length > 1 ? "one of them is" : "it is"
+      } not a complete results file (${e.message})`,
+    );
+  }
   await Deno.mkdir(dirname(outPath) || ".", { recursive: true });
   const tmp = `${outPath}.tmp-${Deno.pid}`;
   await Deno.writeTextFile(tmp, html);
   await Deno.rename(tmp, outPath);
-}
-
-async function readResultsFile(path: string) {
-  try {
-    return await readResults(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new Deno.errors.NotFound(`Cannot read results "${path}": no such file`);
-    }
-    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.IsADirectory) {
-      throw new SyntaxError(`Cannot read results "${path}": ${e.message}`);
-    }
-    throw e;
-  }
 }

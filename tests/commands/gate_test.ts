@@ -39,7 +39,7 @@ Deno.test("gateCommand() exits 2 on malformed, old-schema, non-JSON and missing 
     ["malformed.json", /malformed: cases\[0\].*speedup must have/],
     ["old_schema.json", /'schemaVersion' must be 1: current value is 0/],
     ["not_json.json", /Cannot read results/],
-    ["does_not_exist.json", /No such file|not found/i],
+    ["does_not_exist.json", /does_not_exist\.json" as it does not exist/],
   ];
   for (const [file, message] of cases) {
     const r = await gate("--baseline", BASELINE, "--current", `${DATA}/${file}`);

@@ -61,7 +61,7 @@ Deno.test("reportCommand() exits 2 naming the file for bad input", async () => {
     for (
       const [file, text] of [[old, "'schemaVersion' must be 1"], [notJson, "Cannot read"], [
         missing,
-        "no such file",
+        "as it does not exist",
       ]]
     ) {
       const { code, err } = await run([file, "--out", join(dir, "r.html")]);

@@ -21,7 +21,7 @@ function asModel(c: CaseResult): CaseResult {
     threads: c.config.threads,
     optimizationLevel: c.config.optimizationLevel,
   };
-  // the fixture keeps no per-node counts: add a classifier head outside every block
+  // a classifier head outside every block, in the per-node counts and in the totals alike
   const head = {
     node: "head.fc",
     opType: "Gemm",
@@ -37,6 +37,15 @@ function asModel(c: CaseResult): CaseResult {
   };
   const untag = (f: NonNullable<CaseResult["forms"]>["multiBranch"]) => ({
     ...f,
+    params: f.params + head.params,
+    macs: f.macs + head.macs,
+    flops: {
+      conv: f.flops.conv + head.flops.conv,
+      elementwise: f.flops.elementwise + head.flops.elementwise,
+      total: f.flops.total + head.flops.total,
+    },
+    bytes: { ...f.bytes, naive: f.bytes.naive + head.bytes.naive },
+    nodes: { ...f.nodes, Gemm: (f.nodes.Gemm ?? 0) + 1 },
     perNode: [...f.perNode, head],
   });
   const forms = c.forms &&
