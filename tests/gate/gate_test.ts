@@ -253,3 +253,32 @@ Deno.test("gateResults() threshold sets the speedup gate only, timeThreshold the
   assert.ok(checks(timeOnly).filter((k) => k.gate === "time").every((k) => k.status === "fail"));
   assert.equal(timeOnly.threshold, DEFAULT_THRESHOLD);
 });
+
+Deno.test("gateResults() compares two counts-only runs from different machines on counts", () => {
+  const skipped = (macsFactor: number): CaseResult => {
+    const c = completed();
+    const scale = (f: typeof c.forms.multiBranch) => ({ ...f, macs: f.macs * macsFactor });
+    return {
+      id: c.id,
+      config: c.config,
+      state: "skipped",
+      reason: "counts only",
+      forms: { multiBranch: scale(c.forms.multiBranch), reparameterized: c.forms.reparameterized },
+    };
+  };
+  const here = { cpu: { model: "CPU A", cores: 2 } };
+  const there = { cpu: { model: "CPU B", cores: 64 } };
+  // nothing timed: the machines' difference blocks nothing
+  assert.equal(
+    gateResults(results([skipped(1)], here), results([skipped(1)], there)).outcome,
+    "pass",
+  );
+  const v = gateResults(results([skipped(1)], here), results([skipped(2)], there));
+  assert.equal(v.outcome, "regressed");
+  assert.ok(checks(v).some((k) => k.gate === "counts" && k.status === "fail"));
+  // a timed run still needs the same machine
+  assert.equal(
+    gateResults(results([completed()], here), results([completed()], there)).outcome,
+    "incomparable",
+  );
+});
