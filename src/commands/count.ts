@@ -16,6 +16,7 @@ import {
   type Context,
   type Results,
   RESULTS_SCHEMA_VERSION,
+  TOOL,
 } from "../results/schema.ts";
 import type { ContextInput } from "../runner/context.ts";
 import { formatCount, formatTable } from "../text_format.ts";
@@ -41,9 +42,6 @@ export const COUNTS_ONLY_REASON = "counts only";
  * and counts do not depend on the machine, so two such files from any machines compare.
  */
 export const COUNTS_ONLY = "none (counts only)";
-
-/** The tool, as `runner/context.ts` names it (that module loads onnxruntime; count must not). */
-const TOOL = { name: "repstem-bench", version: "0.1.0" } as const;
 
 /** Options of {@linkcode countScenario}. */
 export interface CountScenarioOptions {

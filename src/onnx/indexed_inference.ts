@@ -19,8 +19,14 @@ import { INDEX_RULES } from "./_shape_index.ts";
 export interface UnknownNode {
   /** Position of the node in graph order. */
   readonly index: number;
+  /** The node's name as the graph spells it (may be empty: ONNX allows unnamed nodes). */
   readonly node: string;
+  /** Its op type; `"domain.Op"` outside the default domain, as {@linkcode Node} spells it. */
   readonly opType: string;
+  /**
+   * Why it has no shape: a missing input shape, no rule for the op, or the rule's error; ends
+   * with "the model's declared output shapes stand in" when those were used instead.
+   */
   readonly reason: string;
 }
 

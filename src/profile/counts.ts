@@ -99,6 +99,10 @@ export interface GraphCounts {
   readonly nodes: NodeCounts[];
   /** One entry per tagged block, in block order; untagged nodes are in none. */
   readonly blocks: Array<{ readonly block: number } & Totals>;
+  /**
+   * Sums over every node, tagged or not; `constants` also holds the elements of initializers no
+   * node reads, and `bytes.minimum` is the whole graph run alone (not the sum of the blocks').
+   */
   readonly total: Totals;
   /** Nodes without a counting rule or an inferred shape, in graph order (empty for the stems). */
   readonly uncounted: UncountedNode[];

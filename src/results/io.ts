@@ -48,6 +48,7 @@ export function parseResults(text: string, source: string): Results {
     value = JSON.parse(text);
   } catch (e) {
     // a binary file's bytes in the message would garble the terminal: say what it is instead
+    // deno-lint-ignore no-control-regex -- control characters are what this looks for
     const printable = !/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text.slice(0, 1024));
     throw new SyntaxError(
       `Cannot read results "${source}" as it is not JSON${

@@ -13,6 +13,13 @@ import type { Summary } from "../stats/summarize.ts";
 /** Version of the results format written by this code. */
 export const RESULTS_SCHEMA_VERSION = 1;
 
+/**
+ * The tool that writes results, as {@linkcode Context}'s `tool` records it; `version` is the
+ * package's (deno.json's `version`, which a test keeps equal). Defined here, in a module without
+ * native code, so that both the bench (runner/context.ts) and `deno task count` can use it.
+ */
+export const TOOL = { name: "repstem-bench", version: "0.1.0" } as const;
+
 /** The two forms of every case, as results name them, in the order reports and verdicts list them. */
 export const FORM_NAMES = ["multiBranch", "reparameterized"] as const;
 
@@ -366,7 +373,7 @@ export type CaseResult = CompletedCase | ErroredCase | SkippedCase;
 
 /** Where and how a run happened: enough for a report to explain itself. */
 export interface Context {
-  /** The tool that wrote the results: `repstem-bench` and its version. */
+  /** The tool that wrote the results: `repstem-bench` and its version ({@linkcode TOOL}). */
   readonly tool: { readonly name: string; readonly version: string };
   /** When the run started, ISO 8601 in UTC (`2025-01-31T12:00:00.000Z`). */
   readonly startedAt: string;

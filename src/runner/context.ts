@@ -3,12 +3,12 @@
  *
  * @module
  */
-import type { Context } from "../results/schema.ts";
+import { type Context, TOOL } from "../results/schema.ts";
 import { cpus } from "node:os";
 import { ortVersion } from "./ort.ts";
 
-/** Tool name and version written into results. */
-export const TOOL = { name: "repstem-bench", version: "0.1.0" } as const;
+// Re-exported so runner.ts keeps offering it; defined in results/schema.ts, which count.ts shares
+export { TOOL };
 
 /** The CPU model as the OS reports it (node:os, needs --allow-sys), or "unknown". */
 export function cpuModel(): string {

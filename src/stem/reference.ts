@@ -8,16 +8,23 @@ import type { Activation, BatchNorm, BlockSpec, BlockWeights, SeWeights } from "
 
 /** A CHW tensor of one image. */
 export interface Chw {
+  /** The values, channel-major: element (c, y, x) at `(c * height + y) * width + x`. */
   readonly data: Float64Array;
+  /** Number of channels, the slowest-varying axis of `data`. */
   readonly channels: number;
+  /** Rows per channel, in pixels. */
   readonly height: number;
+  /** Columns per row, in pixels (the fastest-varying axis of `data`). */
   readonly width: number;
 }
 
 /** Conv geometry for {@linkcode conv2d}. */
 export interface ConvGeometry {
+  /** Step between output pixels, in input pixels, along both axes. */
   readonly stride: number;
+  /** Zero padding in pixels on each of the four sides (reads outside the image count as 0). */
   readonly pad: number;
+  /** Channel groups: each output channel reads only the in / groups channels of its group. */
   readonly groups: number;
 }
 

@@ -32,6 +32,7 @@ export function reparameterizeStem(spec: StemSpec, weights: StemWeights): FusedC
 export interface DeployBlockWeights {
   /** Weight [out, in / groups, k, k] flattened, and bias [out]. */
   readonly conv: FusedConv;
+  /** The block's SE unit, copied from the train-time weights; absent when the block has none. */
   readonly se?: SeWeights;
 }
 

@@ -29,51 +29,77 @@ export interface StemSpec {
 export interface BlockSpec {
   /** 1-based block number. */
   readonly index: number;
+  /** Channels the block reads: the spec's `inChannels` for block 1, the width C after it. */
   readonly inChannels: number;
+  /** Channels the block writes: always the stem width C. */
   readonly outChannels: number;
+  /** Side k of the square kxk kernel, in pixels: 3 for blocks 1 and 2, 1 for block 3. */
   readonly kernel: number;
+  /** Stride of all the block's convs in pixels, along both axes: 2 for blocks 1 and 2, 1 for 3. */
   readonly stride: number;
+  /** Zero padding of the kxk conv, in pixels on each of the four sides (the scale conv has 0). */
   readonly pad: number;
+  /** Conv groups: 1 for a dense conv, C for block 2's depthwise conv (in / groups per kernel). */
   readonly groups: number;
+  /** Number B of kxk conv + BN branches, the spec's `branches` (the same for every block). */
   readonly branches: number;
   /** 1x1 conv + BN branch: only when kernel > 1 and the spec asks for it. */
   readonly hasScale: boolean;
   /** BN-only identity branch: only when in == out channels and stride 1. */
   readonly hasSkip: boolean;
+  /** Whether a squeeze-excitation unit gates the summed branches (the spec's `se`). */
   readonly se: boolean;
+  /** Activation applied last, after the sum and the SE unit (the spec's `activation`). */
   readonly activation: Activation;
 }
 
 /** Inference-mode BatchNorm parameters (gamma, beta learnable; mean, variance buffers). */
 export interface BatchNorm {
+  /** Learned scale (ONNX `scale`), one value per channel; a learnable parameter. */
   readonly gamma: Float32Array;
+  /** Learned shift (ONNX `B`), one value per channel; a learnable parameter. */
   readonly beta: Float32Array;
+  /** Running mean (ONNX `input_mean`), one value per channel; a buffer, not a parameter. */
   readonly mean: Float32Array;
+  /** Running variance (ONNX `input_var`), one value per channel; a buffer, not a parameter. */
   readonly variance: Float32Array;
+  /** Added to the variance before its square root; {@linkcode BN_EPSILON} for generated weights. */
   readonly epsilon: number;
 }
 
 /** A bias-free conv followed by BatchNorm. `shape` is [out, in / groups, k, k]. */
 export interface ConvBn {
+  /** The conv's kernels, `shape` flattened row-major; the conv has no bias. */
   readonly weight: Float32Array;
+  /** [out, in / groups, k, k]: k is the block's kernel for a kxk branch, 1 for the scale branch. */
   readonly shape: readonly [number, number, number, number];
+  /** The BatchNorm after the conv, with `out` values per array. */
   readonly bn: BatchNorm;
 }
 
 /** Squeeze-excitation weights: two 1x1 convs with bias. */
 export interface SeWeights {
+  /** Kernels of the first 1x1 conv (C to R channels), [R, C, 1, 1] flattened. */
   readonly reduceWeight: Float32Array;
+  /** Bias of the first 1x1 conv, R values (before the ReLU). */
   readonly reduceBias: Float32Array;
+  /** Kernels of the second 1x1 conv (R to C channels), [C, R, 1, 1] flattened. */
   readonly expandWeight: Float32Array;
+  /** Bias of the second 1x1 conv, C values (before the sigmoid). */
   readonly expandBias: Float32Array;
+  /** Channels R inside the unit: {@linkcode seChannels} of the block's width. */
   readonly reducedChannels: number;
 }
 
 /** Train-time weights of one MobileOne block. */
 export interface BlockWeights {
+  /** The kxk conv + BN branches, one per branch B of the block, in branch order. */
   readonly conv: readonly ConvBn[];
+  /** The 1x1 conv + BN scale branch; absent when the block has none (`hasScale` false). */
   readonly scale?: ConvBn;
+  /** The BN-only identity branch; absent when the block has none (`hasSkip` false). */
   readonly skip?: BatchNorm;
+  /** The SE unit after the sum; absent when the block has none (`se` false). */
   readonly se?: SeWeights;
 }
 
