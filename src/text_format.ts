@@ -18,13 +18,35 @@
 const COUNT_UNITS = [["P", 1e15], ["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]] as const;
 
 /**
+ * Whether a value has no number to show: null or undefined (a results file writes NaN and
+ * Infinity as null), NaN or infinite. Every formatter here shows such a value as `-`.
+ */
+function missing(v: number | null | undefined): v is null | undefined {
+  return v === null || v === undefined || !Number.isFinite(v);
+}
+
+/**
+ * Formats a number with a fixed count of decimals, or `-` when there is none (see above).
+ *
+ * @example
+ * ```ts
+ * import { formatFixed } from "./text_format.ts";
+ * if (formatFixed(0.9512, 2) !== "0.95" || formatFixed(null, 2) !== "-") throw new Error();
+ * ```
+ */
+export function formatFixed(v: number | null | undefined, digits: number): string {
+  return missing(v) ? "-" : v.toFixed(digits);
+}
+
+/**
  * Formats a count with a k/M/G/T/P suffix (1,000-based), three significant digits; below a
  * thousand, integers and values from 100 up are whole, others keep three significant digits.
  *
  * @param n Any number (a count of params, MACs, bytes; a rate such as GFLOP/s).
  * @returns `6.59k`, `24.8M`, `306G`, `999`, `12.3`.
  */
-export function formatCount(n: number): string {
+export function formatCount(n: number | null | undefined): string {
+  if (missing(n)) return "-";
   for (const [suffix, size] of COUNT_UNITS) {
     if (Math.abs(n) >= size) {
       const v = n / size;
@@ -40,7 +62,8 @@ export function formatCount(n: number): string {
  * @param ms A duration in milliseconds.
  * @returns `1.23`, `123`, `0`, without the unit.
  */
-export function formatMs(ms: number): string {
+export function formatMs(ms: number | null | undefined): string {
+  if (missing(ms)) return "-";
   return ms >= 100 || ms === 0 ? ms.toFixed(0) : ms.toPrecision(3);
 }
 
@@ -51,7 +74,8 @@ export function formatMs(ms: number): string {
  * @param fraction A fraction (1 is 100%).
  * @returns The percentage with its `%` sign.
  */
-export function formatPercent(fraction: number): string {
+export function formatPercent(fraction: number | null | undefined): string {
+  if (missing(fraction)) return "-";
   return `${+(fraction * 100).toFixed(1)}%`;
 }
 
@@ -62,7 +86,8 @@ export function formatPercent(fraction: number): string {
  * @param fraction A relative change (1 is +100%).
  * @returns The percentage with its sign and `%`.
  */
-export function formatSignedPercent(fraction: number): string {
+export function formatSignedPercent(fraction: number | null | undefined): string {
+  if (missing(fraction)) return "-";
   return `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)}%`;
 }
 
@@ -73,7 +98,8 @@ export function formatSignedPercent(fraction: number): string {
  * @param digits Decimals shown. @default {2}
  * @returns The ratio with an `x`.
  */
-export function formatRatio(ratio: number, digits = 2): string {
+export function formatRatio(ratio: number | null | undefined, digits = 2): string {
+  if (missing(ratio)) return "-";
   return `${ratio.toFixed(digits)}x`;
 }
 
@@ -85,6 +111,7 @@ export function formatRatio(ratio: number, digits = 2): string {
  * @returns The bounds in brackets.
  */
 export function formatInterval(interval: readonly [number, number], digits = 2): string {
+  if (missing(interval[0]) || missing(interval[1])) return "-";
   return `[${interval[0].toFixed(digits)}, ${interval[1].toFixed(digits)}]`;
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatRatio } from "../text_format.ts";
 import {
   type CaseResult,
   FORM_LABELS,
@@ -252,7 +253,7 @@ function rooflineRow(
     ms(p.measuredMs),
     num(p.achievedGflops),
     ms(p.boundMs),
-    p.overBound === undefined ? "-" : `${p.overBound.toFixed(1)}x`,
+    formatRatio(p.overBound, 1),
   ];
 }
 

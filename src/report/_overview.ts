@@ -5,6 +5,7 @@
  * @module
  */
 import type { CaseResult, CompletedCase, Results } from "../results/schema.ts";
+import { formatFixed } from "../text_format.ts";
 import {
   axisType,
   barChart,
@@ -235,8 +236,8 @@ function resolutionGroup(
     subjectCell(c.config),
     c.config.resolution,
     ratio(c.speedup.ratio),
-    c.speedup.ci95[0].toFixed(3),
-    c.speedup.ci95[1].toFixed(3),
+    formatFixed(c.speedup.ci95[0], 3),
+    formatFixed(c.speedup.ci95[1], 3),
   ]);
   // groupLabel keeps models and stems apart: a group is all stems or all models
   const subject = cases.some((c) => c.config.model) ? "model" : "width";

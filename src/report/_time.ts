@@ -14,6 +14,7 @@ import {
   type Results,
 } from "../results/schema.ts";
 import { OPTIMIZATION_LEVELS } from "../scenario/schema.ts";
+import { formatFixed } from "../text_format.ts";
 import { barChart, color } from "./charts.ts";
 import { escapeHtml } from "./escape.ts";
 import {
@@ -108,7 +109,7 @@ export function timeSection(ctx: RenderContext, results: Results): string {
         ...kinds.map((k) => ms(sumMs(p.rows.filter((r) => branchKind(r) === k)))),
         ms(p.totalMs),
         ms(c.forms[f].latencyMs?.median),
-        p.coverage.toFixed(2),
+        formatFixed(p.coverage, 2),
         providers(p.rows),
       ];
     })
@@ -170,7 +171,7 @@ function coverageNote(
       const short = abbreviation(f);
       const p = c.forms[f].profile!;
       if (!(p.coverage >= 0.85 && p.coverage <= 1.15)) {
-        off.push(`${label(c)} ${short} (${p.coverage.toFixed(2)})`);
+        off.push(`${label(c)} ${short} (${formatFixed(p.coverage, 2)})`);
       }
       if (p.fallbackNodes?.length) {
         fallbacks.push(`${label(c)} ${short}: ${p.fallbackNodes.join(", ")}`);

@@ -20,7 +20,7 @@ import {
 } from "./_html.ts";
 import type { Run } from "./_overview.ts";
 import { escapeHtml } from "./escape.ts";
-import { formatSignedPercent } from "../text_format.ts";
+import { formatFixed, formatSignedPercent } from "../text_format.ts";
 
 /** Direction of a change: beyond both confidence intervals, or within them. */
 export type Change = "slower" | "faster" | "within-ci";
@@ -200,7 +200,7 @@ function comparisonBody(ctx: RenderContext, before: Run, after: Run): string[] {
       d.id,
       deltaCell(d.multiBranchMs, ms),
       deltaCell(d.reparameterizedMs, ms),
-      deltaCell(d.speedup, (r) => r.toFixed(2), true),
+      deltaCell(d.speedup, (r) => formatFixed(r, 2), true),
       `${ratioCi(d.before.speedup.ratio, d.before.speedup.ci95)} → ${
         ratioCi(d.after.speedup.ratio, d.after.speedup.ci95)
       }`,

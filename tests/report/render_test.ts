@@ -188,3 +188,22 @@ Deno.test("parseResults() refuses a results file of another schemaVersion", asyn
       e.message.includes("'schemaVersion' must be 1: current value is 2"),
   );
 });
+
+Deno.test("renderReport() shows '-' for values a results file holds as null (NaN, Infinity)", async () => {
+  // JSON writes NaN and Infinity as null: a profile coverage with no kernel time left after the
+  // binding overhead, a roofline point with no bound. Written and read back as a real run would be
+  const full = await readFixture("after");
+  const nulls = editCases(full, (c) => {
+    if (c.state !== "completed") return c;
+    const f = c.forms.multiBranch;
+    const roofline = f.roofline &&
+      { ...f.roofline, total: { ...f.roofline.total, overBound: NaN } };
+    const multiBranch = { ...f, profile: f.profile && { ...f.profile, coverage: NaN }, roofline };
+    return { ...c, forms: { ...c.forms, multiBranch } };
+  });
+  const results = parseResults(JSON.stringify(nulls), "run.json");
+  const page = renderReport([{ label: "run", results }], options);
+  assert.ok(!page.includes("NaN") && !page.includes("null"));
+  const cells = ["time-blocks", "cost", "providers"].flatMap((t) => tableRows(page, t));
+  assert.ok(cells.some((r) => r.includes("<td>-</td>") || r.includes('class="num">-<')));
+});
