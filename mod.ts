@@ -61,6 +61,7 @@ export * from "./src/scenario/parse.ts";
 export * from "./src/scenario/expand.ts";
 export * from "./src/stats/summarize.ts";
 export * from "./src/stats/compare.ts";
+export * from "./src/stats/difference.ts";
 export * from "./src/results/schema.ts";
 export * from "./src/results/io.ts";
 export {

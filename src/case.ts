@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { difference } from "./stats/difference.ts";
 import type { Graph } from "./onnx/ir.ts";
 import { countGraph, COUNTING_CONVENTIONS } from "./profile/counts.ts";
 import type { Case, StemCaseConfig } from "./scenario/expand.ts";
@@ -110,26 +111,16 @@ export function buildCase(
   };
 }
 
-/** Max absolute and normwise relative difference of two outputs. */
+/**
+ * Max absolute and normwise relative difference of two outputs, against a tolerance on the
+ * former ({@linkcode difference}: a NaN anywhere fails).
+ */
 export function compareOutputs(
   reference: Float32Array,
   other: Float32Array,
   tolerance: number,
 ): Equivalence {
-  if (reference.length !== other.length) {
-    throw new TypeError(
-      `Cannot compare outputs of ${reference.length} and ${other.length} elements`,
-    );
-  }
-  let maxAbsError = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const d = Math.abs(reference[i] - other[i]);
-    // once NaN, it stays NaN: a NaN anywhere fails the comparison
-    if (!(d <= maxAbsError) && !Number.isNaN(maxAbsError)) maxAbsError = d;
-    maxAbs = Math.max(maxAbs, Math.abs(reference[i]));
-  }
-  const maxRelError = maxAbs > 0 ? maxAbsError / maxAbs : maxAbsError;
+  const { maxAbs: maxAbsError, normwise: maxRelError } = difference(reference, other);
   return { maxAbsError, maxRelError, tolerance, withinTolerance: maxAbsError <= tolerance };
 }
 

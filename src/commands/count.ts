@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { printErr, printOut } from "../output.ts";
+import { printOut } from "../output.ts";
 import { type OptionValues, parseCommandLine, UsageError } from "../args.ts";
 import {
   type CaseResult,
@@ -27,8 +27,8 @@ import type { Scenario } from "../scenario/schema.ts";
 import { countCase } from "../case.ts";
 import { modelSource, routeSource, type ScenarioModel } from "../source/mod.ts";
 import { stemCountSource } from "../source/stem.ts";
-import { parseShapeFlag, withInputShape } from "../onnx/input_shape.ts";
-import { loadModelInput, ModelInputError } from "../source/model_file.ts";
+import { parseShapeFlags, withInputShape } from "../onnx/input_shape.ts";
+import { loadModelInput } from "../source/model_file.ts";
 import { countGraph } from "../profile/counts.ts";
 
 /** Cache of the traffic estimate for a model, as a scenario's default (4 MiB). */
@@ -185,19 +185,8 @@ export function resultsJsonLines(results: Results, print: (text: string) => void
 
 /** Counts one model file; prints a per-node table (or JSON) and the totals. */
 async function countModel(path: string, v: OptionValues): Promise<number> {
-  const overrides = new Map(
-    ((v.shape as string[] | undefined) ?? []).map((s) => {
-      const { name, shape } = parseShapeFlag(s);
-      return [name, shape] as const;
-    }),
-  );
-  let model;
-  try {
-    model = await loadModelInput(path, overrides);
-  } catch (e) {
-    if (e instanceof ModelInputError) return printErr(`error: ${e.message}`), 2;
-    throw e;
-  }
+  // a file that cannot be used throws ModelInputError: one line naming it, exit 2
+  const model = await loadModelInput(path, parseShapeFlags(v.shape as string[] | undefined));
   const graph = withInputShape(model.graph, model.input.name, model.input.shape);
   const counts = countGraph(graph, { cacheBytes: MODEL_CACHE_MIB * 1024 * 1024 });
   if (v.json) {

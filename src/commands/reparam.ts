@@ -10,8 +10,8 @@ import { parseCommandLine, UsageError } from "../args.ts";
 import { printErr, printOut } from "../output.ts";
 import { encodeModel } from "../onnx/encode.ts";
 import type { Graph } from "../onnx/ir.ts";
-import { parseShapeFlag, withInputShape } from "../onnx/input_shape.ts";
-import { loadModelInput, ModelInputError } from "../source/model_file.ts";
+import { parseShapeFlags, withInputShape } from "../onnx/input_shape.ts";
+import { loadModelInput } from "../source/model_file.ts";
 import { fuseGraph, type Merge } from "../reparam/graph/fuse.ts";
 import { countGraph, type GraphCounts } from "../profile/counts.ts";
 import { formatCount, formatRatio } from "../text_format.ts";
@@ -83,19 +83,8 @@ export async function reparam(args: string[]): Promise<number> {
       `Cannot reparameterize as '--seed' must be an integer: current value is "${v.seed}"`,
     );
   }
-  const overrides = new Map(
-    ((v.shape as string[] | undefined) ?? []).map((s) => {
-      const { name, shape } = parseShapeFlag(s);
-      return [name, shape] as const;
-    }),
-  );
-  let model;
-  try {
-    model = await loadModelInput(modelPath, overrides);
-  } catch (e) {
-    if (e instanceof ModelInputError) return printErr(`error: ${e.message}`), 2;
-    throw e;
-  }
+  // a file that cannot be used throws ModelInputError: one line naming it, exit 2
+  const model = await loadModelInput(modelPath, parseShapeFlags(v.shape as string[] | undefined));
   const { graph, input } = model;
   const fused = fuseGraph(graph);
   const outPath = (v.out as string | undefined) ?? defaultFusedPath(modelPath);

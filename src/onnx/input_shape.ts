@@ -31,6 +31,21 @@ export function parseShapeFlag(text: string): { name: string; shape: number[] } 
   return { name: match[1], shape };
 }
 
+/**
+ * Parses every `--shape` flag given into input shapes by name.
+ *
+ * @param flags The flags' values (none when the option was not given).
+ * @throws {RangeError} For a flag that is not `NAME=DxDx...`.
+ */
+export function parseShapeFlags(
+  flags: readonly string[] | undefined,
+): Map<string, readonly number[]> {
+  return new Map((flags ?? []).map((text) => {
+    const { name, shape } = parseShapeFlag(text);
+    return [name, shape] as const;
+  }));
+}
+
 function isFloat(v: ValueInfo): boolean {
   return (v.elemType ?? FLOAT) === FLOAT;
 }

@@ -5,22 +5,17 @@
  *
  * @module
  */
+import { type Difference, difference } from "../stats/difference.ts";
 import { encodeModel } from "../onnx/encode.ts";
 import type { Graph } from "../onnx/ir.ts";
 import { createSession, type RunOutput } from "./ort.ts";
+
+export { type Difference, difference };
 
 /** Default multiple of the noise floor a fused model may differ by. */
 export const DEFAULT_FLOOR_MULTIPLE = 10;
 /** The tolerance never goes below this normwise error, whatever the floor. */
 export const MIN_NORMWISE_TOLERANCE = 1e-5;
-
-/** Max absolute and normwise difference of one tensor. */
-export interface Difference {
-  /** max |reference - other| over the elements. */
-  readonly maxAbs: number;
-  /** maxAbs / max |reference|. */
-  readonly normwise: number;
-}
 
 /** What {@linkcode verifyFusion} found. */
 export interface Verification {
@@ -38,32 +33,6 @@ export interface Verification {
   readonly outputs: readonly ({ readonly name: string; readonly floor: Difference } & Difference)[];
   /** Per tapped tensor (a fused conv's output), largest normwise error first. */
   readonly taps: readonly ({ readonly name: string; readonly label: string } & Difference)[];
-}
-
-/**
- * Max absolute and normwise (divided by max |reference|) difference; NaN anywhere gives NaN.
- *
- * @example
- * ```ts
- * import { difference } from "./verify.ts";
- * const d = difference(new Float32Array([2, -4]), new Float32Array([2, -3]));
- * if (d.maxAbs !== 1 || d.normwise !== 0.25) throw new Error();
- * ```
- */
-export function difference(reference: Float32Array, other: Float32Array): Difference {
-  if (reference.length !== other.length) {
-    throw new TypeError(
-      `Cannot compare outputs of ${reference.length} and ${other.length} elements`,
-    );
-  }
-  let maxAbs = 0;
-  let scale = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const d = Math.abs(reference[i] - other[i]);
-    if (!(d <= maxAbs) && !Number.isNaN(maxAbs)) maxAbs = d; // once NaN, it stays NaN
-    scale = Math.max(scale, Math.abs(reference[i]));
-  }
-  return { maxAbs, normwise: scale > 0 ? maxAbs / scale : maxAbs };
 }
 
 function worst(ds: readonly Difference[]): Difference {

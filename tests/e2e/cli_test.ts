@@ -1,37 +1,14 @@
 /** End-to-end tests of the command line: real runs of src/cli.ts in a child process. */
 import assert from "node:assert/strict";
+import { CLI, cli, ROOT } from "./_cli.ts";
 import { join } from "node:path";
 import { parseResults } from "../../src/results/io.ts";
 import { formatCount } from "../../src/text_format.ts";
 import type { CompletedCase } from "../../src/results/schema.ts";
 import { BENCH_PERMISSIONS } from "../../src/runner/bench_process.ts";
 
-const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
-const ROOT = new URL("../../", import.meta.url).pathname;
 const TESTDATA = join(ROOT, "tests/testdata/scenarios");
 const FLAGS = BENCH_PERMISSIONS;
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(
-  args: string[],
-  flags: readonly string[] = FLAGS,
-  env: Record<string, string> = {},
-): Promise<Ran> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, CLI, ...args],
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 Deno.test("bench runs a tiny scenario end to end, keeps going past an errored case", async () => {
   const out = await Deno.makeTempDir();

@@ -4,26 +4,12 @@
  * gates against itself; a bad model path exits 2. No assertion on time.
  */
 import assert from "node:assert/strict";
+import { cli } from "./_cli.ts";
 import { join } from "node:path";
 import { buildMobileOneTrain } from "../../scripts/make_example_model.ts";
 import { encodeModel } from "../../src/onnx/encode.ts";
 import { parseResults } from "../../src/results/io.ts";
 import type { CompletedCase } from "../../src/results/schema.ts";
-import { BENCH_PERMISSIONS } from "../../src/runner/bench_process.ts";
-
-const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...BENCH_PERMISSIONS, CLI, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 /** A temp folder with `net.onnx` (32x32, dynamic batch) and `scenario.json` beside it. */
 async function scenarioDir(extra: Record<string, unknown>): Promise<string> {

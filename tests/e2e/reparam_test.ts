@@ -3,27 +3,14 @@
  * (tests/testdata/torch, made by scripts/torch_exports/export.py) and bad files, in a child process.
  */
 import assert from "node:assert/strict";
+import { cli, ROOT } from "./_cli.ts";
 import { join } from "node:path";
 import { decodeModel } from "../../src/onnx/decode.ts";
 import { encodeModel } from "../../src/onnx/encode.ts";
-import { BENCH_PERMISSIONS } from "../../src/runner/bench_process.ts";
 import { Net } from "../reparam/graph/_nets.ts";
 import { hasPythonOnnx, ignoreWithout } from "../_tools.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const CLI = join(ROOT, "src/cli.ts");
 const TORCH = join(ROOT, "tests/testdata/torch");
-
-async function cli(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...BENCH_PERMISSIONS, CLI, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 const ops = (bytes: Uint8Array) => decodeModel(bytes).nodes.map((n) => n.opType);
