@@ -132,3 +132,19 @@ export function formatTable(
     cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
+
+/**
+ * Why a file could not be read, as the end of a message "Cannot read X "path" as ...".
+ *
+ * @param error What reading it threw.
+ * @returns `it does not exist`, `it is a directory`, `it is not a text file`, or the error's own
+ *   message.
+ */
+export function whyUnreadable(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "it does not exist";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
+  if (error instanceof TypeError || error instanceof Deno.errors.InvalidData) {
+    return "it is not a text file";
+  }
+  return `it cannot be read (${error instanceof Error ? error.message : error})`;
+}

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { whyUnreadable } from "../text_format.ts";
 import { dirname } from "node:path";
 import { type Results, RESULTS_SCHEMA_VERSION } from "./schema.ts";
 
@@ -85,13 +86,7 @@ export async function readResults(path: string): Promise<Results> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound
-      ? "it does not exist"
-      : error instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : error instanceof TypeError || error instanceof Deno.errors.InvalidData
-      ? "it is not a text file"
-      : `it cannot be read (${error instanceof Error ? error.message : error})`;
+    const why = whyUnreadable(error);
     throw new SyntaxError(`Cannot read results "${path}" as ${why}`, { cause: error });
   }
   return parseResults(text, path);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { whyUnreadable } from "../text_format.ts";
 import { parseScenario, ScenarioError } from "./parse.ts";
 import type { Scenario } from "./schema.ts";
 
@@ -48,11 +49,7 @@ export async function loadScenario(path: string): Promise<LoadedScenario> {
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound
       ? "the file does not exist"
-      : error instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : error instanceof TypeError || error instanceof Deno.errors.InvalidData
-      ? "it is not a text file"
-      : `it cannot be read (${error instanceof Error ? error.message : error})`;
+      : whyUnreadable(error);
     throw new ScenarioError(`Cannot load scenario "${path}" as ${why}`, {
       source: path,
       cause: error,
