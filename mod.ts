@@ -90,5 +90,8 @@ export {
   type RunInfo,
   type Verdict,
 } from "./src/gate/gate.ts";
+export * from "./src/ab/side.ts";
+export * from "./src/ab/results.ts";
+export * from "./src/gate/paired.ts";
 export { type RenderOptions, renderReport, type ReportRun } from "./src/report/render.ts";
 export { writeReport, type WriteReportOptions } from "./src/report/write.ts";

@@ -20,6 +20,9 @@ export * from "./src/runner/measure.ts";
 export * from "./src/runner/profile_run.ts";
 export * from "./src/runner/context.ts";
 export * from "./src/runner/bench_process.ts";
+export { abCases, type AbEvent, type AbOptions, runAb } from "./src/ab/run.ts";
+export * from "./src/ab/interleave.ts";
+export { loadSideModels, type SideModels } from "./src/ab/side_models.ts";
 
 // The pure API's types that this entry point's signatures use (and what they refer to), so that
 // a user of `@repstem/bench/runner` can name them; `./mod.ts` exports the same ones.
@@ -43,6 +46,7 @@ export {
   type Scenario,
 } from "./src/scenario/schema.ts";
 export type {
+  Case,
   CaseConfig,
   ModelCaseConfig,
   ModelFacts,
@@ -50,6 +54,15 @@ export type {
   StemCaseConfig,
 } from "./src/scenario/expand.ts";
 export type { ScenarioModel } from "./src/source/scenario_models.ts";
+export type { Side } from "./src/ab/side.ts";
+export type {
+  AbCaseResult,
+  AbCompletedCase,
+  AbErroredCase,
+  AbFormResult,
+  AbResults,
+  AbSideRecord,
+} from "./src/ab/results.ts";
 export type { Summary } from "./src/stats/summarize.ts";
 export {
   type CaseBase,

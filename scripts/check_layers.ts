@@ -51,6 +51,7 @@ export const FLOORS: Readonly<Record<string, Floor>> = {
   "src/quantize/": "domain",
   "src/report/": "domain",
   "src/gate/": "domain",
+  "src/ab/": "domain",
   "src/onnx/": "foundation",
   "src/scenario/": "foundation",
   "src/results/": "foundation",

@@ -1,5 +1,5 @@
 /**
- * The command line: dispatches `bench`, `count`, `reparam`, `export`, `report`, `gate`,
+ * The command line: dispatches `bench`, `ab`, `count`, `reparam`, `export`, `report`, `gate`,
  * `baseline` and `schema` (one file each in src/commands/). The only file that calls Deno.exit.
  *
  * Exit codes: 0 success, 1 a case failed or a gate found a regression, 2 bad input,
@@ -18,12 +18,14 @@ import { count } from "./commands/count.ts";
 import { exportModels } from "./commands/export.ts";
 import { schema } from "./commands/schema.ts";
 import { reparam } from "./commands/reparam.ts";
+import { ab } from "./commands/ab.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   report: reportCommand,
   gate: gateCommand,
   baseline: baselineCommand,
   bench,
+  ab,
   count,
   reparam,
   export: exportModels,

@@ -25,6 +25,7 @@ import {
 } from "../gate/verdict_text.ts";
 import { runBenchProcess } from "../runner/bench_process.ts";
 import { DEFAULT_CALIBRATION_RUNS, HELP } from "./help.ts";
+import { gatePairedCommand } from "./gate_paired.ts";
 
 function parsePct(name: string, value: string | boolean | string[] | undefined, max: number) {
   if (value === undefined) return undefined;
@@ -120,9 +121,15 @@ export function gateCommand(args: string[]): Promise<number> {
       scenario: { type: "string" },
       runs: { type: "string" },
       keep: { type: "string" },
+      paired: { type: "boolean" },
+      ab: { type: "string" },
     }, HELP.gate);
     if (v.help) return printOut(HELP.gate), 0;
     if (v.calibrate) return await calibrateCommand(v);
+    if (v.paired) {
+      const path = requireOption(v, "ab", HELP.gate);
+      return await gatePairedCommand(path, parsePct("threshold", v.threshold, 100), !!v.json);
+    }
     const paths = {
       baseline: requireOption(v, "baseline", HELP.gate),
       current: requireOption(v, "current", HELP.gate),

@@ -11,6 +11,8 @@ import { DEFAULT_THRESHOLD, DEFAULT_TIME_THRESHOLD } from "../gate/gate.ts";
 export const DEFAULT_SCENARIO = "scenarios/default.json";
 /** Output folder of `bench` when none is given. */
 export const DEFAULT_OUT = "reports/latest";
+/** Output folder of `ab` when none is given. */
+export const DEFAULT_AB_OUT = "reports/ab";
 /** Runs of `gate --calibrate` when `--runs` is not given. */
 export const DEFAULT_CALIBRATION_RUNS = 10;
 /** Output folder of `export` when none is given. */
@@ -33,6 +35,7 @@ Commands:
   count    counts only (params, MACs, FLOPs, memory traffic), no onnxruntime, fast
   export   write one case's two forms as .onnx files
   report   render one or several results files as a self-contained HTML report
+  ab       time a baseline and a candidate interleaved in one run; write ab.json
   gate     compare a results file with a baseline: exit 1 on a regression (CI)
   baseline record a baseline for the gate
   schema   write the scenario JSON Schema (for editors) to scenarios/scenario.schema.json
@@ -127,6 +130,7 @@ Exit: 0 written, 1 chart.js's UMD build not found in Deno's npm cache,
       2 bad input (a file missing, not results JSON, or of another schemaVersion)`,
   gate: `Usage: deno task gate --baseline FILE --current FILE [options]
        deno task gate --calibrate --scenario FILE [--runs N] [--keep DIR]
+       deno task gate --paired --ab FILE [--threshold PCT] [--json]
 
 Gates a results file against a baseline. Exact gates: params, buffers, MACs, FLOPs, memory
 traffic and node histograms of both forms must equal the baseline's, and the equivalence error
@@ -151,6 +155,11 @@ Options:
   --scenario FILE            scenario to run with --calibrate
   --runs N                   runs with --calibrate, at least 2 (default ${DEFAULT_CALIBRATION_RUNS})
   --keep DIR                 with --calibrate, keep each run's results in DIR/runNN/
+  --paired                   gate an A/B run ("deno task ab"'s ab.json, given with --ab): a case
+                             and form regresses when the 95% interval of median(candidate) /
+                             median(baseline) lies above 1 + --threshold (default 5%); an
+                             errored case fails
+  --ab FILE                  the ab.json to gate with --paired
   -h, --help                 this help
 
 Exit: 0 nothing regressed, 1 something regressed (or, with --calibrate, the threshold alarmed),
@@ -168,6 +177,33 @@ Options:
   -h, --help        this help
 
 Exit: 0 written, 1 a case errored or was not equivalent (nothing written), 2 bad input`,
+  ab: `Usage: deno task ab --scenario FILE --baseline SIDE [--candidate SIDE] [--out DIR]
+
+Compares two versions of a scenario's models in ONE run: for every model case, both forms
+(multi-branch and reparameterized) of the baseline and of the candidate are built, checked
+equivalent per side, and timed together, each round running all four once in a fresh random
+order. Per case and form it reports the paired ratio median(candidate) / median(baseline) with
+its 95% paired bootstrap interval (above 1: the candidate is slower), and each side's within-run
+speedup. Writes DIR/ab.json after every case (Ctrl-C keeps what was measured); progress on
+stderr, the table on stdout. Verdict: "slower" / "faster" when the interval lies entirely
+above / below 1, else "same".
+
+Sides:
+  models:DIR     the scenario's model files, taken from DIR by the same file name
+  working tree   the scenario's own model files (the default candidate)
+  ref:REF, REF   a git ref: not supported yet (exit 2)
+  ort:VERSION    another onnxruntime-node: not supported yet (exit 2)
+
+Options:
+  --scenario FILE     scenario with "models" (required)
+  --baseline SIDE     the side to compare against (required)
+  --candidate SIDE    the side judged (default "working tree")
+  --out DIR           output folder (default ${DEFAULT_AB_OUT})
+  -h, --help          this help
+
+Exit: 0 every case compared, 1 a case errored or a side's forms were not equivalent,
+      2 bad input (a side not supported, a file missing from DIR, sides with different cases),
+      130 interrupted`,
   schema: `Usage: deno task schema [--out FILE]
 
 Writes the JSON Schema of scenario files, which editors use to complete and check them.

@@ -15,9 +15,20 @@ import { type Results, RESULTS_SCHEMA_VERSION } from "./schema.ts";
  * @param results The results.
  */
 export async function writeResults(path: string, results: Results): Promise<void> {
+  await writeJsonAtomic(path, results);
+}
+
+/**
+ * Writes any value as indented JSON, atomically (a temp file renamed over the target), creating
+ * the folder when missing: how results and A/B results (`ab.json`) are saved.
+ *
+ * @param path The file to write.
+ * @param value The value to write.
+ */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, JSON.stringify(results, null, 2) + "\n");
+  await Deno.writeTextFile(tmp, JSON.stringify(value, null, 2) + "\n");
   await Deno.rename(tmp, path);
 }
 

@@ -1,0 +1,149 @@
+/**
+ * `deno task ab`: a baseline and a candidate timed interleaved in one run (see src/ab/); saves
+ * DIR/ab.json after every case and on Ctrl-C, prints the table of paired ratios.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { printErr, printOut } from "../output.ts";
+import { parseOptions, requireOption } from "../args.ts";
+import { loadScenario } from "../scenario/load.ts";
+import { parseSide, supportedSide, WORKING_TREE } from "../ab/side.ts";
+import { loadSideModels } from "../ab/side_models.ts";
+import { type AbResults, verdictOf } from "../ab/results.ts";
+import type { AbEvent } from "../ab/run.ts";
+import { FORM_NAMES } from "../results/schema.ts";
+import { writeJsonAtomic } from "../results/io.ts";
+import { formatInterval, formatMs, formatRatio, formatTable } from "../text_format.ts";
+import { COUNTING_CONVENTIONS } from "../profile/counts.ts";
+import { MEASURING_CONVENTIONS } from "../case.ts";
+import { DEFAULT_AB_OUT, HELP } from "./help.ts";
+
+/** How the A/B ratio is read, written into the context's conventions. */
+const AB_CONVENTIONS = {
+  abRatio: "median(candidate) / median(baseline) per form, above 1 when the candidate is slower; " +
+    "ci95 by paired bootstrap over rounds; all four sessions (two sides x two forms) interleaved " +
+    "in one measurement, each round in a fresh random order",
+};
+
+function progressPrinter() {
+  const started = performance.now();
+  return (event: AbEvent) => {
+    if (event.kind === "case-start") return;
+    const r = event.result;
+    const what = r.state === "completed"
+      ? FORM_NAMES.map((f) =>
+        `${f} ${formatRatio(r.forms[f].ratio, 3)} ${formatInterval(r.forms[f].ci95, 3)}`
+      ).join(", ")
+      : `errored: ${r.error}`;
+    const elapsed = ((performance.now() - started) / 1000).toFixed(0);
+    printErr(`[${event.index + 1}/${event.total}] ${r.id}: ${what} (${elapsed} s)`);
+  };
+}
+
+/**
+ * The table printed at the end: one row per case and form with both medians, the paired ratio
+ * candidate / baseline and its verdict.
+ */
+function formatAbTable(results: AbResults): string {
+  const rows: string[][] = [];
+  for (const c of results.cases) {
+    if (c.state !== "completed") {
+      rows.push([c.id, "-", "-", "-", "-", `errored: ${c.error}`]);
+      continue;
+    }
+    for (const f of FORM_NAMES) {
+      const r = c.forms[f];
+      rows.push([
+        c.id,
+        f,
+        formatMs(r.baseline.median),
+        formatMs(r.candidate.median),
+        `${formatRatio(r.ratio, 3)} ${formatInterval(r.ci95, 3)}`,
+        verdictOf(r.ci95),
+      ]);
+    }
+  }
+  const header = ["case", "form", "baseline ms", "candidate ms", "ratio [ci95]", "verdict"];
+  return formatTable(header, rows);
+}
+
+/** Runs `ab` and returns its exit code (0, 1 a case failed, 2 bad input, 130 interrupted). */
+export async function ab(args: string[]): Promise<number> {
+  const v = parseOptions(args, {
+    scenario: { type: "string" },
+    baseline: { type: "string" },
+    candidate: { type: "string" },
+    out: { type: "string" },
+  }, HELP.ab);
+  if (v.help) return printOut(HELP.ab), 0;
+  const baselineSide = parseSide(requireOption(v, "baseline", HELP.ab), "--baseline");
+  const candidateSide = parseSide(
+    (v.candidate as string | undefined) ?? WORKING_TREE,
+    "--candidate",
+  );
+  const baseline = supportedSide(baselineSide, "--baseline");
+  const candidate = supportedSide(candidateSide, "--candidate");
+  const scenarioPath = requireOption(v, "scenario", HELP.ab);
+  const outPath = join((v.out as string | undefined) ?? DEFAULT_AB_OUT, "ab.json");
+  const { scenario, hash } = await loadScenario(scenarioPath);
+  const sides = {
+    baseline: await loadSideModels(baseline, "--baseline", scenario, scenarioPath),
+    candidate: await loadSideModels(candidate, "--candidate", scenario, scenarioPath),
+  };
+  // onnxruntime's native library loads only here, so `--help` and bad input never need it
+  const { runAb, abCases } = await import("../ab/run.ts");
+  abCases(scenario, sides); // the sides' cases must match: bad input before any timing
+  const { collectContext } = await import("../runner/context.ts");
+  const context = await collectContext({
+    scenario: {
+      name: scenario.name,
+      description: scenario.description,
+      path: scenarioPath,
+      hash,
+      resolved: scenario,
+    },
+    cacheBytes: scenario.cacheMiB * 1024 * 1024,
+    conventions: { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS, ...AB_CONVENTIONS },
+  });
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      printErr("\nStopping now; results of finished cases are in " + outPath);
+      Deno.exit(130);
+    }
+    printErr(
+      "\nInterrupted: finishing the current case, then saving (Ctrl-C again to stop at once)",
+    );
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    printErr(
+      `A/B: baseline "${sides.baseline.record.spec}" against candidate ` +
+        `"${sides.candidate.record.spec}" (ratio = candidate / baseline, above 1 = slower)`,
+    );
+    const results = await runAb(scenario, context, sides, {
+      signal: controller.signal,
+      onEvent: progressPrinter(),
+      onResults: (r) => writeJsonAtomic(outPath, r),
+    });
+    await writeJsonAtomic(outPath, results);
+    printOut(formatAbTable(results));
+    printErr(`\nWrote ${outPath}`);
+    if (results.context.interrupted) return 130;
+    const bad = results.cases.filter((c) =>
+      c.state === "errored" ||
+      !(c.equivalence.baseline.withinTolerance && c.equivalence.candidate.withinTolerance)
+    );
+    if (bad.length > 0) {
+      printErr(
+        `${bad.length} case(s) errored or were not equivalent: ${bad.map((c) => c.id).join(", ")}`,
+      );
+      return 1;
+    }
+    return 0;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+}
