@@ -118,8 +118,10 @@ Exit: 0 written, 2 bad input`,
 
 Renders one self-contained HTML report (chart.js inlined, opens offline from file://) from one
 or more results files. With several files, the first is the baseline: every later file is
-compared with it case by case (median latency and speedup, marked where the confidence
-intervals do not overlap), and the last one is shown in full.
+compared with it case by case: counts marked on any change, the within-run speedup marked
+beyond the run-to-run noise, absolute medians shown but never marked (they drift up to 2x
+between separate runs on a shared machine: for a verdict on time use deno task ab); the last
+file is shown in full.
 
 Options:
   --out FILE      where to write the report (default: report.html beside the last results file)
