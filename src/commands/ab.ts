@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { interruptOnCtrlC } from "./_interrupt.ts";
 import { join } from "node:path";
 import { printErr, printOut } from "../output.ts";
 import { parseOptions, requireOption } from "../args.ts";
@@ -106,25 +107,14 @@ export async function ab(args: string[]): Promise<number> {
     cacheBytes: scenario.cacheMiB * 1024 * 1024,
     conventions: { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS, ...AB_CONVENTIONS },
   });
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      printErr("\nStopping now; results of finished cases are in " + outPath);
-      Deno.exit(130);
-    }
-    printErr(
-      "\nInterrupted: finishing the current case, then saving (Ctrl-C again to stop at once)",
-    );
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
+  const interrupt = interruptOnCtrlC(outPath);
   try {
     printErr(
       `A/B: baseline "${sides.baseline.record.spec}" against candidate ` +
         `"${sides.candidate.record.spec}" (ratio = candidate / baseline, above 1 = slower)`,
     );
     const results = await runAb(scenario, context, sides, {
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: progressPrinter(),
       onResults: (r) => writeJsonAtomic(outPath, r),
     });
@@ -144,6 +134,6 @@ export async function ab(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
+    interrupt.dispose();
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { interruptOnCtrlC } from "./_interrupt.ts";
 import { printErr, printOut } from "../output.ts";
 import { join } from "node:path";
 import { parseOptions } from "../args.ts";
@@ -108,21 +109,10 @@ export async function bench(args: string[]): Promise<number> {
     if (gpuAdapter) context = { ...context, gpuAdapter };
   }
   const outPath = join(outDir, "results.json");
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      printErr("\nStopping now; results of finished cases are in " + outPath);
-      Deno.exit(130);
-    }
-    printErr(
-      "\nInterrupted: finishing the current case, then saving (Ctrl-C again to stop at once)",
-    );
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
+  const interrupt = interruptOnCtrlC(outPath);
   try {
     const results = await runBench(scenario, context, {
-      signal: controller.signal,
+      signal: interrupt.signal,
       failCases: injectedFailures(),
       models,
       onEvent: progressPrinter(),
@@ -145,7 +135,7 @@ export async function bench(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
+    interrupt.dispose();
   }
 }
 

@@ -8,27 +8,13 @@
 import {
   type CaseResult,
   type CompletedCase,
+  COUNT_METRICS,
   FORM_LABELS,
   FORM_NAMES,
   type FormName,
-  type FormResult,
 } from "../results/schema.ts";
 import { formatSignedPercent } from "../text_format.ts";
 import type { Check, GateName } from "./verdict.ts";
-
-/** The deterministic counts of a form that must not change, by metric name. */
-const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => number]> = [
-  ["params", (f) => f.params],
-  ["buffers", (f) => f.buffers],
-  ["constants", (f) => f.constants],
-  ["macs", (f) => f.macs],
-  ["flops.conv", (f) => f.flops.conv],
-  ["flops.elementwise", (f) => f.flops.elementwise],
-  ["flops.total", (f) => f.flops.total],
-  ["bytes.naive", (f) => f.bytes.naive],
-  ["bytes.minimum", (f) => f.bytes.minimum],
-  ["bytes.cached", (f) => f.bytes.cached],
-];
 
 function histogramDiffs(
   base: Readonly<Record<string, number>>,

@@ -14,6 +14,7 @@
 import {
   type CaseResult,
   type CompletedCase,
+  COUNT_METRICS,
   FORM_LABELS,
   FORM_NAMES,
   type FormName,
@@ -179,20 +180,6 @@ function formDelta(
   const after = a.forms[form].latencyMs!.median;
   return { before, after, relative: (after - before) / before };
 }
-
-/** The deterministic counts of a form, by metric name (those the gate's counts check compares). */
-const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => number]> = [
-  ["params", (f) => f.params],
-  ["buffers", (f) => f.buffers],
-  ["constants", (f) => f.constants],
-  ["macs", (f) => f.macs],
-  ["flops.conv", (f) => f.flops.conv],
-  ["flops.elementwise", (f) => f.flops.elementwise],
-  ["flops.total", (f) => f.flops.total],
-  ["bytes.naive", (f) => f.bytes.naive],
-  ["bytes.minimum", (f) => f.bytes.minimum],
-  ["bytes.cached", (f) => f.bytes.cached],
-];
 
 function countChanges(id: string, b: FormResult, a: FormResult, form: FormName): CountChange[] {
   const ops = [...new Set([...Object.keys(b.nodes), ...Object.keys(a.nodes)])].sort();

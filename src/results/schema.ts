@@ -446,3 +446,20 @@ export interface Results {
 export function roofsKey(config: Pick<CaseConfig, "device" | "threads">): string {
   return `${config.device}/t${config.threads}`;
 }
+
+/**
+ * The deterministic counts of a form, by metric name: what the gate's counts check and the report's
+ * run comparison compare exactly.
+ */
+export const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => number]> = [
+  ["params", (f) => f.params],
+  ["buffers", (f) => f.buffers],
+  ["constants", (f) => f.constants],
+  ["macs", (f) => f.macs],
+  ["flops.conv", (f) => f.flops.conv],
+  ["flops.elementwise", (f) => f.flops.elementwise],
+  ["flops.total", (f) => f.flops.total],
+  ["bytes.naive", (f) => f.bytes.naive],
+  ["bytes.minimum", (f) => f.bytes.minimum],
+  ["bytes.cached", (f) => f.bytes.cached],
+];
