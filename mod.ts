@@ -33,6 +33,7 @@
 export * from "./src/onnx/ir.ts";
 export * from "./src/onnx/encode.ts";
 export * from "./src/onnx/decode.ts";
+export * from "./src/onnx/inline.ts";
 export * from "./src/onnx/shapes.ts";
 export * from "./src/stem/spec.ts";
 export * from "./src/stem/weights.ts";

@@ -102,6 +102,7 @@ export async function reparam(args: string[]): Promise<number> {
     sha256: model.sha256,
     fused: outPath,
     input: { name: input.name, shape: input.shape },
+    inlinedFunctions: model.inlinedFunctions,
     unchanged: fused.unchanged,
     merges: fused.merges,
     nodes: { before: before.total.nodes, after: after.total.nodes },
@@ -134,6 +135,8 @@ type Summary = {
   model: string;
   fused: string;
   input: { name: string; shape: readonly number[] };
+  /** Local functions inlined on reading: the fused model is written flat. */
+  inlinedFunctions: number;
   unchanged: boolean;
   merges: readonly Merge[];
   nodes: { before: Record<string, number>; after: Record<string, number> };
@@ -152,8 +155,17 @@ function formatSummary(s: Summary): string {
   const lines = [
     `${s.model} -> ${s.fused}`,
     `input ${s.input.name} [${s.input.shape.join("x")}]`,
+    ...(s.inlinedFunctions > 0
+      ? [
+        `inlined ${s.inlinedFunctions} local function${
+          s.inlinedFunctions === 1 ? "" : "s"
+        }: the model is fused and written as one flat graph`,
+      ]
+      : []),
     s.unchanged
-      ? "nothing to fuse: the model is written unchanged"
+      ? s.inlinedFunctions > 0
+        ? "nothing to fuse: the model is written with its local functions inlined"
+        : "nothing to fuse: the model is written unchanged"
       : `${s.merges.length} merge group(s), each now one Conv:`,
     ...s.merges.map(mergeLine),
     `nodes    ${histogramText(s.nodes.before)}`,

@@ -17,8 +17,18 @@ import {
   ModelProtoSchema,
   TensorProto_DataType,
 } from "onnx-buf";
-import type { AttributeProto, GraphProto, ModelProto, ValueInfoProto } from "onnx-buf";
-import type { Attribute, Graph, Initializer, ModelInfo, Node, Tensor, ValueInfo } from "./ir.ts";
+import type { AttributeProto, GraphProto, ModelProto, NodeProto, ValueInfoProto } from "onnx-buf";
+import type {
+  Attribute,
+  FunctionNode,
+  Graph,
+  Initializer,
+  LocalFunction,
+  ModelInfo,
+  Node,
+  Tensor,
+  ValueInfo,
+} from "./ir.ts";
 import { parseTag } from "./encode.ts";
 import { decodeTensor, type ExternalDataResolver, internalizeModel } from "./_tensor.ts";
 
@@ -127,6 +137,24 @@ function parseModel(bytes: Uint8Array): ModelProto {
   return model;
 }
 
+/** `"domain.Op"` for a domain other than the default one, else the op type. */
+const qualifiedOpType = (domain: string, opType: string) =>
+  domain && domain !== "ai.onnx" ? `${domain}.${opType}` : opType;
+
+function decodeNode(n: NodeProto, attributes: readonly AttributeProto[]): Node {
+  const attrs: Record<string, Attribute> = {};
+  for (const a of attributes) attrs[a.name] = decodeAttribute(a);
+  const tag = parseTag(n.docString);
+  return {
+    name: n.name,
+    opType: qualifiedOpType(n.domain, n.opType),
+    inputs: [...n.input],
+    outputs: [...n.output],
+    attributes: attrs,
+    ...(tag ? { tag } : {}),
+  };
+}
+
 /** What the IR does not model, as an encoded ModelProto; undefined when there is none. */
 function extraOf(
   model: ModelProto,
@@ -214,19 +242,7 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Gra
   const initializers = tensors.filter((t): t is Initializer => "data" in t);
   const otherInitializers = tensors.filter((t) => !("data" in t));
   const initNames = new Set(g.initializer.map((t) => t.name));
-  const nodes: Node[] = g.node.map((n) => {
-    const attributes: Record<string, Attribute> = {};
-    for (const a of n.attribute) attributes[a.name] = decodeAttribute(a);
-    const tag = parseTag(n.docString);
-    return {
-      name: n.name,
-      opType: n.domain && n.domain !== "ai.onnx" ? `${n.domain}.${n.opType}` : n.opType,
-      inputs: [...n.input],
-      outputs: [...n.output],
-      attributes,
-      ...(tag ? { tag } : {}),
-    };
-  });
+  const nodes: Node[] = g.node.map((n) => decodeNode(n, n.attribute));
   const valueInfo = g.valueInfo.map(decodeValueInfo);
   const tensorValueInfos = valueInfo.filter((v): v is ValueInfo => v !== undefined);
   const extra = extraOf(
@@ -247,4 +263,99 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Gra
     ...(tensorValueInfos.length > 0 ? { valueInfo: tensorValueInfos } : {}),
     model: modelInfo(model, extra),
   };
+}
+
+/**
+ * Decodes the model-local functions (`FunctionProto`s) that {@linkcode decodeModel} keeps in
+ * `ModelInfo.extra`, for inlining (`inlineFunctions`, inline.ts). Body nodes are read as the
+ * graph's nodes are (`"domain.Op"` op types); an attribute with `ref_attr_name` goes to
+ * `attributeRefs`. Function-level value infos and metadata are not read.
+ *
+ * @param extra `ModelInfo.extra` of a decoded graph.
+ * @returns The functions, in the model's order (empty when there are none).
+ * @example
+ * ```ts
+ * import { decodeLocalFunctions } from "./decode.ts";
+ *
+ * if (decodeLocalFunctions(new Uint8Array()).length !== 0) throw new Error();
+ * ```
+ */
+export function decodeLocalFunctions(extra: Uint8Array): LocalFunction[] {
+  return fromBinary(ModelProtoSchema, extra).functions.map((f) => {
+    const attributeDefaults: Record<string, Attribute> = {};
+    for (const a of f.attributeProto) attributeDefaults[a.name] = decodeAttribute(a);
+    const nodes = f.node.map((n): FunctionNode => {
+      const attributeRefs: Record<string, string> = {};
+      for (const a of n.attribute) if (a.refAttrName) attributeRefs[a.name] = a.refAttrName;
+      return { ...decodeNode(n, n.attribute.filter((a) => !a.refAttrName)), attributeRefs };
+    });
+    return {
+      domain: f.domain,
+      name: f.name,
+      ...(f.overload ? { overload: f.overload } : {}),
+      inputs: [...f.input],
+      outputs: [...f.output],
+      attributeNames: [...f.attribute, ...f.attributeProto.map((a) => a.name)],
+      attributeDefaults,
+      opsetImports: f.opsetImport.map((o) => ({ domain: o.domain, version: Number(o.version) })),
+      nodes,
+    };
+  });
+}
+
+/**
+ * `ModelInfo.extra` with only some of its local functions (those still called after inlining).
+ *
+ * @param extra `ModelInfo.extra` of a decoded graph.
+ * @param keep Indexes into {@linkcode decodeLocalFunctions}'s list of the functions to keep.
+ * @returns The new extra bytes, or undefined when nothing is left in them.
+ * @example
+ * ```ts
+ * import { keepLocalFunctions } from "./decode.ts";
+ *
+ * if (keepLocalFunctions(new Uint8Array(), []) !== undefined) throw new Error();
+ * ```
+ */
+export function keepLocalFunctions(
+  extra: Uint8Array,
+  keep: readonly number[],
+): Uint8Array | undefined {
+  const model = fromBinary(ModelProtoSchema, extra);
+  const kept = new Set(keep);
+  model.functions = model.functions.filter((_, i) => kept.has(i));
+  const bytes = toBinary(ModelProtoSchema, model);
+  return bytes.length > 0 ? bytes : undefined;
+}
+
+function graphOpTypes(g: GraphProto, out: string[]): void {
+  for (const n of g.node) {
+    out.push(qualifiedOpType(n.domain, n.opType));
+    for (const a of n.attribute) {
+      for (const sub of [...(a.g ? [a.g] : []), ...a.graphs]) graphOpTypes(sub, out);
+    }
+  }
+}
+
+/**
+ * The op types (`"domain.Op"`) of every node inside an attribute's subgraphs (If branches, Loop
+ * bodies, nested ones included), for finding the local functions they call.
+ *
+ * @param attr A node's attribute.
+ * @returns The op types, or undefined when the attribute holds no graph.
+ * @example
+ * ```ts
+ * import { subgraphOpTypes } from "./decode.ts";
+ *
+ * if (subgraphOpTypes({ type: "int", value: 1 }) !== undefined) throw new Error();
+ * ```
+ */
+export function subgraphOpTypes(attr: Attribute): string[] | undefined {
+  if (attr.type !== "opaque") return undefined;
+  const a = fromBinary(AttributeProtoSchema, attr.bytes);
+  const graphs = [...(a.g ? [a.g] : []), ...a.graphs];
+  const T = AttributeProto_AttributeType;
+  if (graphs.length === 0 && a.type !== T.GRAPH && a.type !== T.GRAPHS) return undefined;
+  const out: string[] = [];
+  for (const g of graphs) graphOpTypes(g, out);
+  return out;
 }

@@ -178,3 +178,37 @@ export function numel(shape: readonly number[]): number {
   for (const d of shape) n *= d;
   return n;
 }
+
+/**
+ * A node of a model-local function's body: a {@linkcode Node} whose attributes may also refer to
+ * the calling node's attributes (`ref_attr_name`).
+ */
+export interface FunctionNode extends Node {
+  /** Attributes taken from the caller: this node's attribute name -> the function's attribute. */
+  readonly attributeRefs: Readonly<Record<string, string>>;
+}
+
+/**
+ * A model-local function (`FunctionProto`), as `decodeLocalFunctions` (decode.ts) reads it from
+ * `ModelInfo.extra`: what inlining needs. Its value infos and metadata are not modelled.
+ */
+export interface LocalFunction {
+  /** The function's domain: the calling node's domain. */
+  readonly domain: string;
+  /** The function's name: the calling node's op type. */
+  readonly name: string;
+  /** The overload identifier (IR 10); absent when the function has none. */
+  readonly overload?: string;
+  /** Formal input names, in order. */
+  readonly inputs: readonly string[];
+  /** Formal output names, in order. */
+  readonly outputs: readonly string[];
+  /** The attributes it takes (`attribute` and `attribute_proto` names). */
+  readonly attributeNames: readonly string[];
+  /** Default values of attributes (`attribute_proto`, IR 9), by name. */
+  readonly attributeDefaults: Readonly<Record<string, Attribute>>;
+  /** The opsets its body uses. */
+  readonly opsetImports: readonly OpsetImport[];
+  /** Its body, in topological order. */
+  readonly nodes: readonly FunctionNode[];
+}

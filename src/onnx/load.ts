@@ -6,6 +6,7 @@
  */
 import { dirname, isAbsolute, join, normalize } from "node:path";
 import { decodeModel } from "./decode.ts";
+import { inlineLocalFunctions } from "./inline.ts";
 import type { ExternalDataResolver } from "./_tensor.ts";
 import type { Graph } from "./ir.ts";
 
@@ -17,6 +18,18 @@ export interface LoadedModel {
   readonly bytes: Uint8Array;
   /** SHA-256 of `bytes` (not of the external data), lowercase hex. */
   readonly sha256: string;
+  /** How many distinct local functions were inlined into `graph` (0 when none, or not asked). */
+  readonly inlinedFunctions: number;
+}
+
+/** Options of {@linkcode readModelFile}. */
+export interface ReadModelOptions {
+  /**
+   * Inline the model's local functions (`inlineFunctions`, inline.ts), so that what PyTorch
+   * exported as module functions is one flat graph; default true. False reads the model as
+   * written (for writing it back unchanged).
+   */
+  readonly inlineFunctions?: boolean;
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
@@ -109,14 +122,17 @@ function externalFiles(path: string) {
 }
 
 /**
- * Reads an ONNX model file and decodes it, reading external data files from the model's folder.
+ * Reads an ONNX model file and decodes it, reading external data files from the model's folder,
+ * and inlines its local functions (unless `options.inlineFunctions` is false).
  *
  * @param path The `.onnx` file.
- * @returns The graph, the file's bytes and their SHA-256.
+ * @param options `inlineFunctions: false` keeps local functions as they are.
+ * @returns The graph, the file's bytes, their SHA-256 and how many functions were inlined.
  * @throws {Deno.errors.NotFound} When the file or one of its external data files does not exist.
  * @throws {SyntaxError} When the file is empty or not an ONNX model (truncated or another format).
  * @throws {TypeError} When the file cannot be read, external data lies outside the model's folder
- *   or is too short, or the model holds what the IR cannot (a graph input that is not a tensor).
+ *   or is too short, the model holds what the IR cannot (a graph input that is not a tensor), or
+ *   its local functions cannot be inlined (conflicting opset versions).
  *   Every message is one line that names `path` and what is wrong.
  * @example
  * ```ts
@@ -137,7 +153,10 @@ function externalFiles(path: string) {
  * if (graph.nodes[0].opType !== "Relu" || sha256.length !== 64) throw new Error();
  * ```
  */
-export async function readModelFile(path: string): Promise<LoadedModel> {
+export async function readModelFile(
+  path: string,
+  options: ReadModelOptions = {},
+): Promise<LoadedModel> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = await Deno.readFile(path);
@@ -147,8 +166,12 @@ export async function readModelFile(path: string): Promise<LoadedModel> {
   if (bytes.length === 0) throw new SyntaxError(`Cannot read model "${path}" as it is empty`);
   const external = externalFiles(path);
   let graph: Graph;
+  let inlinedFunctions = 0;
   try {
     graph = decodeModel(bytes, { externalData: external.resolve });
+    if (options.inlineFunctions ?? true) {
+      ({ graph, functions: inlinedFunctions } = inlineLocalFunctions(graph));
+    }
   } catch (e) {
     const failure = external.failure();
     if (failure) throw failure;
@@ -167,5 +190,5 @@ export async function readModelFile(path: string): Promise<LoadedModel> {
   }
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  return { graph, bytes, sha256 };
+  return { graph, bytes, sha256, inlinedFunctions };
 }

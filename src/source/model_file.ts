@@ -19,12 +19,14 @@ export interface ModelInput {
   readonly graph: Graph;
   /** SHA-256 of the `.onnx` file. */
   readonly sha256: string;
+  /** How many local functions were inlined into `graph` (PyTorch's module functions). */
+  readonly inlinedFunctions: number;
   /** The image input and its concrete shape. */
   readonly input: { readonly name: string; readonly shape: number[] };
 }
 
 /**
- * Reads a model file and resolves its input shape.
+ * Reads a model file (its local functions inlined) and resolves its input shape.
  *
  * @param path The `.onnx` file.
  * @param overrides Input shapes by name (`--shape`, or a scenario's `inputShape`).
@@ -35,9 +37,9 @@ export async function loadModelInput(
   overrides: ReadonlyMap<string, readonly number[]> = new Map(),
 ): Promise<ModelInput> {
   try {
-    const { graph, sha256 } = await readModelFile(path);
+    const { graph, sha256, inlinedFunctions } = await readModelFile(path);
     const input = resolveInputShape(graph, overrides, path);
-    return { path, graph, sha256, input };
+    return { path, graph, sha256, inlinedFunctions, input };
   } catch (e) {
     if (e instanceof ModelInputError) throw e;
     const message = (e instanceof Error ? e.message : String(e)).split("\n")[0];

@@ -43,6 +43,34 @@ for (const net of ["mobileone", "repvgg", "fastvit", "repvit"]) {
   });
 }
 
+Deno.test("reparam and count inline PyTorch's module functions (mobileone.train_functions.onnx)", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "fused.onnx");
+  const model = join(TORCH, "mobileone.train_functions.onnx");
+  const ran = await cli(["reparam", model, "--out", out]);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(
+    ran.stdout,
+    /^inlined 13 local functions: the model is fused and written as one flat graph$/m,
+  );
+  assert.match(ran.stdout, /7 merge group\(s\), each now one Conv/);
+  const fused = ops(await Deno.readFile(out));
+  assert.ok(!fused.includes("BatchNormalization"));
+  const deploy = ops(await Deno.readFile(join(TORCH, "mobileone.deploy.onnx")));
+  assert.equal(
+    fused.filter((o) => o === "Conv").length,
+    deploy.filter((o) => o === "Conv").length,
+  );
+  const json = await cli(["reparam", model, "--out", out, "--json"]);
+  const summary = JSON.parse(json.stdout);
+  assert.equal(summary.inlinedFunctions, 13);
+  assert.ok(summary.verification.equal);
+  const counted = await cli(["count", model]);
+  assert.equal(counted.code, 0, counted.stderr);
+  assert.match(counted.stdout, /Conv/);
+  assert.doesNotMatch(counted.stdout, /export\.MobileOneNet/);
+});
+
 Deno.test("reparam prints merges, histograms, counts and the noise floor; default output path", async () => {
   const dir = await Deno.makeTempDir();
   const model = join(dir, "net.onnx");

@@ -233,7 +233,8 @@ Deno.test({
       for (const name of ["exported", "external", "legacy", "functions"]) {
         await t.step(name, async () => {
           const path = join(dir, `${name}.onnx`);
-          const { graph } = await readModelFile(path);
+          // as written: local functions kept, not inlined
+          const { graph } = await readModelFile(path, { inlineFunctions: false });
           const again = join(dir, `${name}.again.onnx`);
           const bytes = encodeModel(graph);
           await Deno.writeFile(again, bytes);
