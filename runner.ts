@@ -20,7 +20,14 @@ export * from "./src/runner/measure.ts";
 export * from "./src/runner/profile_run.ts";
 export * from "./src/runner/context.ts";
 export * from "./src/runner/bench_process.ts";
-export { abCases, type AbEvent, type AbOptions, runAb } from "./src/ab/run.ts";
+export {
+  abCases,
+  type AbEvent,
+  type AbOptions,
+  type AbWorkerInfo,
+  needsWorkers,
+  runAb,
+} from "./src/ab/run.ts";
 export * from "./src/ab/interleave.ts";
 export { loadSideModels, type SideModels } from "./src/ab/side_models.ts";
 

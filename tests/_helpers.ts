@@ -86,3 +86,13 @@ export function referenceStem(
   for (const d of images) (out.set(d, off), off += d.length);
   return out;
 }
+
+/**
+ * Whether a process is running (a zombie is not): `ps -o stat=`, since Deno reads /proc/PID only
+ * with --allow-all. Needs --allow-run.
+ */
+export async function isRunning(pid: number): Promise<boolean> {
+  const out = await new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)] }).output();
+  const state = new TextDecoder().decode(out.stdout).trim();
+  return out.code === 0 && state !== "" && !state.startsWith("Z");
+}

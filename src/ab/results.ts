@@ -22,14 +22,21 @@ export const AB_KIND = "ab";
 
 /** One side as run: what was asked for and the files it resolved to. */
 export interface AbSideRecord {
-  /** The side as given on the command line (`models:DIR`, `working tree`). */
+  /** The side as given on the command line (`models:DIR`, `ort:VERSION`, `working tree`). */
   readonly spec: string;
-  /** `models` or `working tree`. */
-  readonly kind: "models" | "working tree";
+  /** `models`, `ort` or `working tree`. */
+  readonly kind: "models" | "ort" | "working tree";
   /** For `models:DIR`, the folder as an absolute path. */
   readonly dir?: string;
   /** Every model file of the side, once each, with its resolved path and SHA-256. */
   readonly models: readonly ModelRef[];
+  /**
+   * The onnxruntime-node version that ran the side, as loaded (reported by its worker process
+   * when the run used workers); absent when no case got that far.
+   */
+  readonly ortVersion?: string;
+  /** `worker` when the side ran in a worker process of its own (any `ort:` side), else `in process`. */
+  readonly process?: "worker" | "in process";
 }
 
 /** One form of one case on both sides. */

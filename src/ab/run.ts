@@ -1,7 +1,9 @@
 /**
  * The in-process A/B run: for every model case of a scenario, both forms of both sides built
  * (each side's models fused by the harness), checked equivalent per side, and timed together in
- * one interleaved measurement ({@linkcode measureSides}). Loads onnxruntime. Errors are kept per
+ * one interleaved measurement ({@linkcode measureSides}). Loads onnxruntime. With an `ort:` side,
+ * both sides run in worker processes, one per side and case (see workers.ts); the harness still
+ * fuses and checks equivalence in process, with the project's onnxruntime. Errors are kept per
  * case; the run goes on.
  *
  * @module
@@ -16,10 +18,18 @@ import { inferShapesPartial } from "../onnx/shapes.ts";
 import { randomInput } from "../stem/weights.ts";
 import { modelSource } from "../source/model.ts";
 import type { CaseGraphs } from "../source/source.ts";
-import { createSession, providerStatus, type Session } from "../runner/ort.ts";
+import { join } from "node:path";
+import {
+  createSession,
+  ortVersion,
+  providerStatus,
+  type Session,
+  type SessionOptions,
+} from "../runner/ort.ts";
 import { verifyFusion } from "../runner/verify.ts";
 import { measureSides, type PerSideForm, SIDE_NAMES, type SideName } from "./interleave.ts";
-import { AB_KIND, type AbCaseResult, type AbResults } from "./results.ts";
+import { AB_KIND, type AbCaseResult, type AbResults, type AbSideRecord } from "./results.ts";
+import { measureInWorkers, type PerSide, projectOrtVersion, workerSpec } from "./workers.ts";
 import type { SideModels } from "./side_models.ts";
 
 /** What a running A/B comparison reports as it goes. */
@@ -45,6 +55,16 @@ export type AbEvent =
     readonly result: AbCaseResult;
   };
 
+/** A side's worker process as {@linkcode AbOptions.onWorker} sees it. */
+export interface AbWorkerInfo {
+  /** `baseline worker (onnxruntime-node 1.29.0)`. */
+  readonly label: string;
+  /** Its process id. */
+  readonly pid: number;
+  /** The onnxruntime-node version it loaded. */
+  readonly ortVersion: string;
+}
+
 /** Options of {@linkcode runAb}. */
 export interface AbOptions {
   /** Called before and after each case. */
@@ -53,6 +73,18 @@ export interface AbOptions {
   readonly onResults?: (results: AbResults) => Promise<void> | void;
   /** Stops between cases when aborted; the results so far come back marked interrupted. */
   readonly signal?: AbortSignal;
+  /** With workers: called when a side's worker has started (its pid and version). */
+  readonly onWorker?: (side: SideName, worker: AbWorkerInfo) => void;
+  /**
+   * With workers: how long one answer may take before the worker is killed, ms.
+   * @default {60_000}
+   */
+  readonly workerTimeoutMs?: number;
+}
+
+/** Whether a run needs worker processes: when either side is `ort:VERSION`. */
+export function needsWorkers(sides: { readonly [S in SideName]: SideModels }): boolean {
+  return SIDE_NAMES.some((s) => sides[s].ort !== undefined);
 }
 
 /**
@@ -105,10 +137,24 @@ async function equivalence(g: CaseGraphs, input: Float32Array): Promise<Equivale
   };
 }
 
+/** How a case's sessions run: in this process, or in one worker per side. */
+type Runner =
+  | { readonly kind: "in process" }
+  | {
+    readonly kind: "workers";
+    /** The onnxruntime-node version each side's worker must load (the project's by default). */
+    readonly versions: PerSide<string | undefined>;
+    readonly expected: PerSide<string>;
+    readonly options: AbOptions;
+    /** Filled with each side's version as its worker reported it. */
+    readonly loaded: { [S in SideName]?: string };
+  };
+
 async function runCase(
   c: Case,
   scenario: Scenario,
   sources: { readonly [S in SideName]: ReturnType<typeof modelSource> },
+  runner: Runner,
 ): Promise<AbCaseResult> {
   const graphs = {
     baseline: await sources.baseline.build(c.config),
@@ -129,12 +175,73 @@ async function runCase(
     baseline: await equivalence(graphs.baseline, input),
     candidate: await equivalence(graphs.candidate, input),
   };
-  const options = {
+  const options: SessionOptions = {
     device: c.config.device,
     threads: c.config.threads,
-    webgpu: scenario.webgpu,
+    ...(scenario.webgpu ? { webgpu: scenario.webgpu } : {}),
     optimizationLevel: c.config.optimizationLevel,
   };
+  const done = (m: Pick<AbCaseResult & { state: "completed" }, "forms" | "speedup">) => ({
+    id: c.id,
+    config: c.config,
+    state: "completed" as const,
+    ...(graphs.baseline.model ? { baselineModel: graphs.baseline.model } : {}),
+    forms: m.forms,
+    speedup: m.speedup,
+    equivalence: eq,
+  });
+  if (runner.kind === "workers") {
+    const dir = await Deno.makeTempDir({ prefix: "repstem-ab-workers-" });
+    try {
+      const path = (name: string) => join(dir, name);
+      await Deno.writeFile(
+        path("input.bin"),
+        new Uint8Array(input.buffer, input.byteOffset, input.byteLength),
+      );
+      for (const s of SIDE_NAMES) {
+        await Deno.writeFile(path(`${s}.multiBranch.onnx`), encodeModel(graphs[s].multiBranch));
+        await Deno.writeFile(
+          path(`${s}.reparameterized.onnx`),
+          encodeModel(graphs[s].reparameterized),
+        );
+      }
+      const timeouts = { callTimeoutMs: runner.options.workerTimeoutMs ?? 60_000 };
+      const m = await measureInWorkers(
+        {
+          baseline: await workerSpec("baseline", runner.versions.baseline, dir, timeouts),
+          candidate: await workerSpec("candidate", runner.versions.candidate, dir, timeouts),
+        },
+        runner.expected,
+        {
+          models: {
+            baseline: {
+              multiBranch: path("baseline.multiBranch.onnx"),
+              reparameterized: path("baseline.reparameterized.onnx"),
+            },
+            candidate: {
+              multiBranch: path("candidate.multiBranch.onnx"),
+              reparameterized: path("candidate.reparameterized.onnx"),
+            },
+          },
+          input: path("input.bin"),
+          dims: inputShape,
+          options,
+        },
+        {
+          warmup: scenario.warmup,
+          sampling: scenario.sampling,
+          seed: scenario.seed,
+          onStarted: (s, w) => {
+            runner.loaded[s] = w.ortVersion;
+            runner.options.onWorker?.(s, w);
+          },
+        },
+      );
+      return done(m);
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  }
   const sessions: Session[] = [];
   try {
     const open = async (g: Graph) => {
@@ -173,15 +280,7 @@ async function runCase(
       seed: scenario.seed,
       firstRunMs: each((o) => o.firstMs),
     });
-    return {
-      id: c.id,
-      config: c.config,
-      state: "completed",
-      ...(graphs.baseline.model ? { baselineModel: graphs.baseline.model } : {}),
-      forms: m.forms,
-      speedup: m.speedup,
-      equivalence: eq,
-    };
+    return done(m);
   } finally {
     for (const s of sessions) await s.release();
   }
@@ -210,11 +309,31 @@ export async function runAb(
     candidate: modelSource(sides.candidate.models),
   };
   const done: AbCaseResult[] = [];
+  const runner: Runner = needsWorkers(sides)
+    ? {
+      kind: "workers",
+      versions: { baseline: sides.baseline.ort, candidate: sides.candidate.ort },
+      expected: {
+        baseline: sides.baseline.ort ?? await projectOrtVersion(),
+        candidate: sides.candidate.ort ?? await projectOrtVersion(),
+      },
+      options,
+      loaded: {},
+    }
+    : { kind: "in process" };
+  const record = (s: SideName): AbSideRecord => {
+    const version = runner.kind === "workers" ? runner.loaded[s] : ortVersion();
+    return {
+      ...sides[s].record,
+      process: runner.kind === "workers" ? "worker" : "in process",
+      ...(version ? { ortVersion: version } : {}),
+    };
+  };
   const snapshot = (extra: Partial<Context> = {}): AbResults => ({
     schemaVersion: RESULTS_SCHEMA_VERSION,
     kind: AB_KIND,
     context: { ...context, ...extra },
-    sides: { baseline: sides.baseline.record, candidate: sides.candidate.record },
+    sides: { baseline: record("baseline"), candidate: record("candidate") },
     cases: [...done],
   });
   for (const [index, c] of cases.entries()) {
@@ -222,7 +341,7 @@ export async function runAb(
       return snapshot({ finishedAt: new Date().toISOString(), interrupted: true });
     }
     options.onEvent?.({ kind: "case-start", index, total: cases.length, id: c.id });
-    const result = await runCase(c, scenario, sources).catch((error): AbCaseResult => ({
+    const result = await runCase(c, scenario, sources, runner).catch((error): AbCaseResult => ({
       id: c.id,
       config: c.config as CaseConfig,
       state: "errored",

@@ -29,7 +29,7 @@ export type Side =
     readonly ref: string;
   }
   | {
-    /** Another onnxruntime-node version (not supported yet). */
+    /** The scenario's own model files run by another onnxruntime-node, in a worker process. */
     readonly kind: "ort";
     /** The version, `MAJOR.MINOR.PATCH` with an optional pre-release. */
     readonly version: string;
@@ -112,14 +112,17 @@ export function formatSide(side: Side): string {
   }
 }
 
+/** A side this version runs. */
+export type RunnableSide = Extract<Side, { kind: "working tree" | "models" | "ort" }>;
+
 /**
- * Refuses a side this version cannot run yet: only `models:DIR` and the working tree run in
- * process; `ref:` and `ort:` need a worker process of their own (not built yet).
+ * Refuses a side this version cannot run yet: `models:DIR` and the working tree run in process,
+ * `ort:VERSION` in a worker process of its own; `ref:` is not built yet.
  *
  * @param side The parsed side.
  * @param flag The flag it came from, named in the error.
  * @returns The side, narrowed to what runs.
- * @throws {RangeError} For a `ref:` or `ort:` side, naming the flag and the side.
+ * @throws {RangeError} For a `ref:` side, naming the flag and the side.
  * @example
  * ```ts
  * import { parseSide, supportedSide } from "./side.ts";
@@ -134,10 +137,10 @@ export function formatSide(side: Side): string {
 export function supportedSide(
   side: Side,
   flag: string,
-): Extract<Side, { kind: "working tree" | "models" }> {
-  if (side.kind === "working tree" || side.kind === "models") return side;
+): RunnableSide {
+  if (side.kind !== "ref") return side;
   throw new RangeError(
     `Cannot run '${flag}' "${formatSide(side)}" as ${side.kind}: sides are not supported yet ` +
-      `(supported: models:DIR and "${WORKING_TREE}")`,
+      `(supported: models:DIR, ort:VERSION and "${WORKING_TREE}")`,
   );
 }

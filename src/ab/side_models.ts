@@ -9,7 +9,7 @@ import { basename, join, resolve } from "node:path";
 import type { Scenario } from "../scenario/schema.ts";
 import { loadScenarioModels, resolveModelPath } from "../source/scenario_models.ts";
 import type { ScenarioModel } from "../source/scenario_models.ts";
-import { formatSide, type Side } from "./side.ts";
+import { formatSide, type RunnableSide } from "./side.ts";
 import type { AbSideRecord } from "./results.ts";
 
 /** A side's models, ready for the model source, and how results record them. */
@@ -18,12 +18,14 @@ export interface SideModels {
   readonly models: readonly ScenarioModel[];
   /** The side as results record it (every file once, with its SHA-256). */
   readonly record: AbSideRecord;
+  /** For `ort:VERSION`, the onnxruntime-node version its worker must load. */
+  readonly ort?: string;
 }
 
 /**
  * Reads a side's model files and checks them as bench checks the scenario's own.
  *
- * @param side The side (`working tree` or `models:DIR`).
+ * @param side The side (`working tree`, `models:DIR`, or `ort:VERSION`: the scenario's own files).
  * @param flag The flag it came from (`--baseline`), named in errors.
  * @param scenario The parsed scenario; it must name models.
  * @param scenarioPath The scenario file's path (relative model paths start from its folder).
@@ -32,7 +34,7 @@ export interface SideModels {
  * @throws {ScenarioError} When a file cannot be read or does not fit the scenario's shapes.
  */
 export async function loadSideModels(
-  side: Extract<Side, { kind: "working tree" | "models" }>,
+  side: RunnableSide,
   flag: string,
   scenario: Scenario,
   scenarioPath: string,
@@ -69,6 +71,7 @@ export async function loadSideModels(
       ...(dir ? { dir } : {}),
       models: refs.map(({ name, path, sha256 }) => ({ name, path: resolve(path), sha256 })),
     },
+    ...(side.kind === "ort" ? { ort: side.version } : {}),
   };
 }
 

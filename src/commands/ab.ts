@@ -27,6 +27,15 @@ const AB_CONVENTIONS = {
     "in one measurement, each round in a fresh random order",
 };
 
+/** How a run with an `ort:` side times, written into the context's conventions. */
+const AB_WORKER_CONVENTIONS = {
+  abWorkers: "with an ort: side both sides run in worker processes, one per side with its own " +
+    "onnxruntime-node (the project's version too, so both pay the same overhead), in lock-step: " +
+    "one timed call at a time, the other worker idle; each duration is measured inside its worker " +
+    "around session.run, so the pipe round trip is outside the samples; fusion and each side's " +
+    "equivalence check run in the coordinator with the project's onnxruntime-node",
+};
+
 function progressPrinter() {
   const started = performance.now();
   return (event: AbEvent) => {
@@ -93,7 +102,7 @@ export async function ab(args: string[]): Promise<number> {
     candidate: await loadSideModels(candidate, "--candidate", scenario, scenarioPath),
   };
   // onnxruntime's native library loads only here, so `--help` and bad input never need it
-  const { runAb, abCases } = await import("../ab/run.ts");
+  const { runAb, abCases, needsWorkers } = await import("../ab/run.ts");
   abCases(scenario, sides); // the sides' cases must match: bad input before any timing
   const { collectContext } = await import("../runner/context.ts");
   const context = await collectContext({
@@ -105,7 +114,12 @@ export async function ab(args: string[]): Promise<number> {
       resolved: scenario,
     },
     cacheBytes: scenario.cacheMiB * 1024 * 1024,
-    conventions: { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS, ...AB_CONVENTIONS },
+    conventions: {
+      ...COUNTING_CONVENTIONS,
+      ...MEASURING_CONVENTIONS,
+      ...AB_CONVENTIONS,
+      ...(needsWorkers(sides) ? AB_WORKER_CONVENTIONS : {}),
+    },
   });
   const interrupt = interruptOnCtrlC(outPath);
   try {
@@ -117,6 +131,7 @@ export async function ab(args: string[]): Promise<number> {
       signal: interrupt.signal,
       onEvent: progressPrinter(),
       onResults: (r) => writeJsonAtomic(outPath, r),
+      onWorker: (_side, w) => printErr(`${w.label}: pid ${w.pid}, loaded ${w.ortVersion}`),
     });
     await writeJsonAtomic(outPath, results);
     printOut(formatAbTable(results));

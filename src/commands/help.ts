@@ -194,7 +194,10 @@ Sides:
   models:DIR     the scenario's model files, taken from DIR by the same file name
   working tree   the scenario's own model files (the default candidate)
   ref:REF, REF   a git ref: not supported yet (exit 2)
-  ort:VERSION    another onnxruntime-node: not supported yet (exit 2)
+  ort:VERSION    the scenario's own model files run by onnxruntime-node VERSION (npm); then both
+                 sides run in worker processes, one per side, in lock-step, each call timed
+                 inside its worker; a worker that dies or does not answer in 60 s errors the
+                 case, naming its side (the first start may download the package)
 
 Options:
   --scenario FILE     scenario with "models" (required)

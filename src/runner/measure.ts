@@ -65,7 +65,20 @@ export interface TaskMeasurement {
   samplesMs: number[];
 }
 
-/** A task to time; a returned promise is awaited inside the timed span. */
+/**
+ * What a self-timed task returns (or resolves to): the duration it measured itself, in ms. The
+ * loop records this instead of its own clock's span, so overhead around the timed work (a worker
+ * process's pipe round trip) stays out of the samples.
+ */
+export interface SelfTimed {
+  /** The task's own measurement of the timed work, in ms: finite, >= 0. */
+  readonly durationMs: number;
+}
+
+/**
+ * A task to time; a returned promise is awaited inside the timed span. A task that returns a
+ * {@linkcode SelfTimed} value is recorded with its `durationMs`, not the clock's span.
+ */
 export type Task = () => Promise<unknown> | unknown;
 
 /**
@@ -74,12 +87,14 @@ export type Task = () => Promise<unknown> | unknown;
  * task's `firstRoundMs`. Warm-up rounds follow until, over the last `warmup.minRuns` rounds, every
  * task is within `stableWithin`, or `warmup.maxRuns` rounds have run. Sampling rounds follow until
  * both `minSamples` rounds and `minTimeMs` of wall time are reached, or the wall time exceeds
- * `maxTimeMs`; at least one sample is always taken.
+ * `maxTimeMs`; at least one sample is always taken. A task whose result has a numeric `durationMs`
+ * ({@linkcode SelfTimed}) is recorded with that duration; the budgets still use the clock.
  *
  * @param tasks Named tasks, at least one.
  * @param options Warm-up and sampling budgets, clock, random source and progress callback.
  * @returns One {@linkcode TaskMeasurement} per task name.
  * @throws {RangeError} When `tasks` is empty or an option is out of range.
+ * @throws {RangeError} When a task reports a `durationMs` that is not a finite number >= 0.
  * @throws Whatever a task throws, unchanged; measurement stops there.
  * @example
  * ```ts
@@ -106,9 +121,10 @@ export async function measureInterleaved(
     const times: Record<string, number> = {};
     for (const name of shuffleInPlace(order, random)) {
       const start = clock();
-      const result = tasks[name]();
-      if (isThenable(result)) await result;
-      times[name] = clock() - start;
+      const returned = tasks[name]();
+      const result = isThenable(returned) ? await returned : returned;
+      const span = clock() - start;
+      times[name] = selfTimed(name, result) ?? span;
     }
     return times;
   };
@@ -150,6 +166,20 @@ function isStable(history: Record<string, number[]>, warmup: WarmupOptions): boo
     const spread = last[last.length - 1] - last[0];
     return spread === 0 || (med > 0 && spread / med <= warmup.stableWithin);
   });
+}
+
+/** The duration a task reported itself, or undefined when it reported none. */
+function selfTimed(name: string, result: unknown): number | undefined {
+  if (typeof result !== "object" || result === null || !("durationMs" in result)) return undefined;
+  const ms = (result as SelfTimed).durationMs;
+  if (typeof ms !== "number") return undefined;
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new RangeError(
+      `Cannot measure task "${name}" as its reported 'durationMs' must be a finite number >= 0: ` +
+        `current value is ${ms}`,
+    );
+  }
+  return ms;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -40,7 +40,7 @@ Deno.test("parseSide() throws a SyntaxError naming the flag and the value", () =
   }
 });
 
-Deno.test("supportedSide() refuses ref: and ort: as not supported yet, naming the side", () => {
+Deno.test("supportedSide() accepts ort:, refuses ref: as not supported yet, naming the side", () => {
   assert.deepEqual(supportedSide({ kind: "models", dir: "d" }, "--baseline"), {
     kind: "models",
     dir: "d",
@@ -53,9 +53,8 @@ Deno.test("supportedSide() refuses ref: and ort: as not supported yet, naming th
     (e: Error) =>
       e instanceof RangeError && /'--baseline' "ref:main".*not supported yet/.test(e.message),
   );
-  assert.throws(
-    () => supportedSide(parseSide("ort:1.29.0", "--candidate"), "--candidate"),
-    (e: Error) =>
-      e instanceof RangeError && /'--candidate' "ort:1.29.0".*not supported yet/.test(e.message),
-  );
+  assert.deepEqual(supportedSide(parseSide("ort:1.29.0", "--candidate"), "--candidate"), {
+    kind: "ort",
+    version: "1.29.0",
+  });
 });

@@ -180,3 +180,42 @@ Deno.test("measureInterleaved() validates tasks and options", async () => {
   }
   await assert.rejects(measureInterleaved({}, base), /'tasks' is empty/);
 });
+
+Deno.test("measureInterleaved() records a self-timed task's durationMs, not the clock's span", async () => {
+  // Each call costs 100 fake ms of "overhead" on the clock but reports 3 (or 4 in round 0);
+  // a plain task beside it keeps the clock's span; the sampling budget still uses the clock.
+  let now = 0;
+  let n = 0;
+  const tasks: Record<string, Task> = {
+    self: () => {
+      now += 100;
+      return Promise.resolve({ durationMs: n++ === 0 ? 4 : 3 });
+    },
+    plain: () => void (now += 7),
+    other: () => ({ output: 1 }), // an object without durationMs: timed by the clock
+  };
+  const r = await measureInterleaved(tasks, {
+    ...options({ sampling: { minSamples: 3, minTimeMs: 0, maxTimeMs: 1e9 } }),
+    clock: () => now,
+  });
+  assert.equal(r.self.firstRoundMs, 4);
+  assert.deepEqual(r.self.samplesMs, [3, 3, 3]);
+  assert.deepEqual(r.plain.samplesMs, [7, 7, 7]);
+  assert.deepEqual(r.other.samplesMs, [0, 0, 0]);
+  // the budget is the clock's: 100 fake ms a round, so maxTimeMs 150 stops after 2 rounds
+  now = 0;
+  const budget = await measureInterleaved({ self: tasks.self }, {
+    ...options({ sampling: { minSamples: 50, minTimeMs: 0, maxTimeMs: 150 } }),
+    clock: () => now,
+  });
+  assert.equal(budget.self.samplesMs.length, 2);
+});
+
+Deno.test("measureInterleaved() refuses a self-reported durationMs that is not finite or negative", async () => {
+  for (const bad of [NaN, -1, Infinity]) {
+    await assert.rejects(
+      measureInterleaved({ w: () => ({ durationMs: bad }) }, options()),
+      (e) => e instanceof RangeError && /task "w".*'durationMs'/.test(e.message),
+    );
+  }
+});
