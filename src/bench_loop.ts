@@ -30,6 +30,7 @@ import { placeOnRoofline } from "./profile/roofline.ts";
 import { summarize } from "./stats/summarize.ts";
 import { compareMedians } from "./stats/compare.ts";
 import {
+  type CaseEvent,
   type CaseResult,
   type CompletedCase,
   type Context,
@@ -44,27 +45,7 @@ import {
 } from "./results/schema.ts";
 
 /** What a running bench reports as it goes. */
-export type BenchEvent =
-  | {
-    /** A case is about to run. */
-    readonly kind: "case-start";
-    /** The case's 0-based position among the scenario's cases. */
-    readonly index: number;
-    /** Number of cases of the scenario. */
-    readonly total: number;
-    /** The case's id. */
-    readonly id: string;
-  }
-  | {
-    /** A case has its result (completed, errored or skipped). */
-    readonly kind: "case-end";
-    /** The case's 0-based position among the scenario's cases. */
-    readonly index: number;
-    /** Number of cases of the scenario. */
-    readonly total: number;
-    /** The case's result, as it goes into the results. */
-    readonly result: CaseResult;
-  };
+export type BenchEvent = CaseEvent<CaseResult>;
 
 /** Options of {@linkcode runBench}. */
 export interface BenchOptions {

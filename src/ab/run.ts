@@ -18,6 +18,7 @@ import { inferShapesPartial } from "../onnx/shapes.ts";
 import { randomInput } from "../stem/weights.ts";
 import { modelSource } from "../source/model.ts";
 import type { CaseGraphs } from "../source/source.ts";
+import type { CaseEvent } from "../results/schema.ts";
 import { join } from "node:path";
 import {
   createSession,
@@ -33,27 +34,7 @@ import { measureInWorkers, type PerSide, projectOrtVersion, workerSpec } from ".
 import type { SideModels } from "./side_models.ts";
 
 /** What a running A/B comparison reports as it goes. */
-export type AbEvent =
-  | {
-    /** A case is about to run. */
-    readonly kind: "case-start";
-    /** The case's 0-based position. */
-    readonly index: number;
-    /** Number of cases. */
-    readonly total: number;
-    /** The case's id. */
-    readonly id: string;
-  }
-  | {
-    /** A case has its result. */
-    readonly kind: "case-end";
-    /** The case's 0-based position. */
-    readonly index: number;
-    /** Number of cases. */
-    readonly total: number;
-    /** The case's result. */
-    readonly result: AbCaseResult;
-  };
+export type AbEvent = CaseEvent<AbCaseResult>;
 
 /** A side's worker process as {@linkcode AbOptions.onWorker} sees it. */
 export interface AbWorkerInfo {

@@ -5,6 +5,7 @@
  * @module
  */
 import { interruptOnCtrlC } from "./_interrupt.ts";
+import { failedCasesExit } from "./_failed_cases.ts";
 import { join } from "node:path";
 import { printErr, printOut } from "../output.ts";
 import { parseOptions, requireOption } from "../args.ts";
@@ -141,13 +142,7 @@ export async function ab(args: string[]): Promise<number> {
       c.state === "errored" ||
       !(c.equivalence.baseline.withinTolerance && c.equivalence.candidate.withinTolerance)
     );
-    if (bad.length > 0) {
-      printErr(
-        `${bad.length} case(s) errored or were not equivalent: ${bad.map((c) => c.id).join(", ")}`,
-      );
-      return 1;
-    }
-    return 0;
+    return failedCasesExit(bad.map((c) => c.id));
   } finally {
     interrupt.dispose();
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { interruptOnCtrlC } from "./_interrupt.ts";
+import { failedCasesExit } from "./_failed_cases.ts";
 import { printErr, printOut } from "../output.ts";
 import { join } from "node:path";
 import { parseOptions } from "../args.ts";
@@ -127,13 +128,7 @@ export async function bench(args: string[]): Promise<number> {
     const bad = results.cases.filter((c) =>
       c.state === "errored" || (c.state === "completed" && !c.equivalence.withinTolerance)
     );
-    if (bad.length > 0) {
-      printErr(
-        `${bad.length} case(s) errored or were not equivalent: ${bad.map((c) => c.id).join(", ")}`,
-      );
-      return 1;
-    }
-    return 0;
+    return failedCasesExit(bad.map((c) => c.id));
   } finally {
     interrupt.dispose();
   }

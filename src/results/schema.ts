@@ -463,3 +463,31 @@ export const COUNT_METRICS: ReadonlyArray<readonly [string, (f: FormResult) => n
   ["bytes.minimum", (f) => f.bytes.minimum],
   ["bytes.cached", (f) => f.bytes.cached],
 ];
+
+/**
+ * What a running case loop reports as it goes (bench and ab alike): a case about to run, then
+ * its result.
+ *
+ * @typeParam R The loop's case result type.
+ */
+export type CaseEvent<R> =
+  | {
+    /** A case is about to run. */
+    readonly kind: "case-start";
+    /** The case's 0-based position among the scenario's cases. */
+    readonly index: number;
+    /** Number of cases of the scenario. */
+    readonly total: number;
+    /** The case's id. */
+    readonly id: string;
+  }
+  | {
+    /** A case has its result. */
+    readonly kind: "case-end";
+    /** The case's 0-based position among the scenario's cases. */
+    readonly index: number;
+    /** Number of cases of the scenario. */
+    readonly total: number;
+    /** The case's result, as it goes into the results. */
+    readonly result: R;
+  };
