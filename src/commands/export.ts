@@ -12,6 +12,18 @@ import { randomStemWeights } from "../stem/weights.ts";
 import { buildMultiBranchStem } from "../stem/multi_branch.ts";
 import { buildReparamStem } from "../stem/reparameterized.ts";
 import { encodeModel } from "../onnx/encode.ts";
+import { loadScenario } from "../scenario/load.ts";
+import { expandScenario } from "../scenario/expand.ts";
+import { loadScenarioModels, scenarioSource } from "../source/mod.ts";
+import {
+  EXPORT_KIND,
+  EXPORT_VERSION,
+  type ExportedCase,
+  exportedCase,
+  type ExportErroredCase,
+  MANIFEST_FILE,
+} from "../source/exported.ts";
+import { writeJsonAtomic } from "../results/io.ts";
 
 function positiveInt(
   name: string,
@@ -42,9 +54,22 @@ export async function exportModels(args: string[]): Promise<number> {
     "no-scale": { type: "boolean" },
     se: { type: "boolean" },
     seed: { type: "string" },
+    scenario: { type: "string" },
     out: { type: "string" },
   }, HELP.export);
   if (v.help) return printOut(HELP.export), 0;
+  if (v.scenario !== undefined) {
+    const stemFlag = Object.keys(v).find((k) => !["scenario", "out", "help"].includes(k));
+    if (stemFlag) {
+      throw new UsageError(
+        `Cannot export a scenario as '--${stemFlag}' is a stem option: give --scenario alone`,
+      );
+    }
+    return await exportScenario(
+      String(v.scenario),
+      (v.out as string | undefined) ?? DEFAULT_EXPORT_OUT,
+    );
+  }
   const activation = (v.activation as string | undefined) ?? "gelu";
   if (!["gelu", "relu", "none"].includes(activation)) {
     throw new UsageError(
@@ -85,4 +110,37 @@ export async function exportModels(args: string[]): Promise<number> {
     printOut(`Wrote ${path} (${graph.nodes.length} nodes)`);
   }
   return 0;
+}
+
+/**
+ * `export --scenario FILE`: both forms of every case, as bench builds them, and the manifest.
+ * A case that cannot be built is kept in the manifest with its error (exit 1).
+ */
+async function exportScenario(scenarioPath: string, out: string): Promise<number> {
+  const { scenario } = await loadScenario(scenarioPath);
+  const models = await loadScenarioModels(scenario, scenarioPath);
+  const source = scenarioSource(scenario, models);
+  await Deno.mkdir(out, { recursive: true });
+  const cases: (ExportedCase | ExportErroredCase)[] = [];
+  for (const [index, c] of expandScenario(scenario, models).entries()) {
+    try {
+      const graphs = await source.build(c.config);
+      const entry = exportedCase(index, c.config, graphs);
+      await Deno.writeFile(join(out, entry.multiBranch), encodeModel(graphs.multiBranch));
+      await Deno.writeFile(join(out, entry.reparameterized), encodeModel(graphs.reparameterized));
+      cases.push(entry);
+    } catch (e) {
+      cases.push({ id: c.id, config: c.config, error: (e as Error).message.split("\n")[0] });
+    }
+  }
+  const path = join(out, MANIFEST_FILE);
+  await writeJsonAtomic(path, {
+    kind: EXPORT_KIND,
+    version: EXPORT_VERSION,
+    scenario: scenarioPath,
+    cases,
+  });
+  const failed = cases.filter((c) => "error" in c).length;
+  printOut(`Wrote ${path} (${cases.length - failed} of ${cases.length} cases)`);
+  return failed > 0 ? 1 : 0;
 }

@@ -97,8 +97,12 @@ Options:
 
 Exit: 0 counted, 1 a case could not be built, 2 bad input`,
   export: `Usage: deno task export --width C --resolution R [options]
+       deno task export --scenario FILE [--out DIR]
 
 Writes multi_branch.onnx and reparameterized.onnx (opset 17, static shapes) for one stem.
+With --scenario: both forms of every case of the scenario (stems built, models fused, as bench
+builds them) as NNN.multi_branch.onnx and NNN.reparameterized.onnx, and manifest.json naming
+them; the contract an A/B run against a git ref (deno task ab --baseline ref:REF) runs at the ref.
 
 Options:
   --width C          stem width (required)
@@ -110,10 +114,12 @@ Options:
   --no-scale         drop the 1x1 scale branch
   --se               add squeeze-excitation
   --seed S           weight seed (default 0)
+  --scenario FILE    export every case of a scenario instead (the stem options then refused)
   --out DIR          output folder (default ${DEFAULT_EXPORT_OUT})
   -h, --help         this help
 
-Exit: 0 written, 2 bad input`,
+Exit: 0 written, 1 a case of the scenario could not be built (kept in the manifest with its
+error), 2 bad input`,
   report: `Usage: deno task report RESULTS.json... [--out FILE] [--label NAME]...
 
 Renders one self-contained HTML report (chart.js inlined, opens offline from file://) from one
