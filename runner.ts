@@ -27,9 +27,13 @@ export {
   type AbWorkerInfo,
   needsWorkers,
   runAb,
+  type Sides,
+  stemsDiffer,
 } from "./src/ab/run.ts";
 export * from "./src/ab/interleave.ts";
-export { loadSideModels, type SideModels } from "./src/ab/side_models.ts";
+export { loadSideModels } from "./src/ab/side_models.ts";
+export { loadRefSide, type RefSideOptions } from "./src/ab/side_ref.ts";
+export { type AbProcessRun, runAbProcess } from "./src/ab/process.ts";
 
 // The pure API's types that this entry point's signatures use (and what they refer to), so that
 // a user of `@repstem/bench/runner` can name them; `./mod.ts` exports the same ones.

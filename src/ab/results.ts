@@ -22,13 +22,23 @@ export const AB_KIND = "ab";
 
 /** One side as run: what was asked for and the files it resolved to. */
 export interface AbSideRecord {
-  /** The side as given on the command line (`models:DIR`, `ort:VERSION`, `working tree`). */
+  /**
+   * The side as given on the command line (`models:DIR`, `ref:REF`, `ort:VERSION`,
+   * `working tree`).
+   */
   readonly spec: string;
-  /** `models`, `ort` or `working tree`. */
-  readonly kind: "models" | "ort" | "working tree";
+  /** `models`, `ref`, `ort` or `working tree`. */
+  readonly kind: "models" | "ref" | "ort" | "working tree";
   /** For `models:DIR`, the folder as an absolute path. */
   readonly dir?: string;
-  /** Every model file of the side, once each, with its resolved path and SHA-256. */
+  /** For `ref:REF`, the ref as given. */
+  readonly ref?: string;
+  /** For `ref:REF`, the commit it named when the run started (40 hex digits). */
+  readonly commit?: string;
+  /**
+   * Every model file of the side, once each, with its resolved path and SHA-256 (for `ref:REF`
+   * the path is `COMMIT:PATH`, the file as the commit holds it).
+   */
   readonly models: readonly ModelRef[];
   /**
    * The onnxruntime-node version that ran the side, as loaded (reported by its worker process

@@ -1,22 +1,21 @@
 /**
- * The in-process A/B run: for every model case of a scenario, both forms of both sides built
- * (each side's models fused by the harness), checked equivalent per side, and timed together in
- * one interleaved measurement ({@linkcode measureSides}). Loads onnxruntime. With an `ort:` side,
- * both sides run in worker processes, one per side and case (see workers.ts); the harness still
- * fuses and checks equivalence in process, with the project's onnxruntime. Errors are kept per
- * case; the run goes on.
+ * The in-process A/B run: for every case of a scenario, both forms of both sides built (each by
+ * its side's source: this harness, or a ref's export), checked equivalent per side, and timed
+ * together in one interleaved measurement ({@linkcode measureSides}). Loads onnxruntime. With an
+ * `ort:` side, both sides run in worker processes, one per side and case (see workers.ts); the
+ * graphs are still built and checked equivalent in process, with the project's onnxruntime.
+ * Errors are kept per case; the run goes on.
  *
  * @module
  */
 import { encodeModel } from "../onnx/encode.ts";
 import type { Graph } from "../onnx/ir.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { type Case, type CaseConfig, expandScenario } from "../scenario/expand.ts";
+import type { Case, CaseConfig } from "../scenario/expand.ts";
 import { RESULTS_SCHEMA_VERSION } from "../results/schema.ts";
 import type { Context, Equivalence } from "../results/schema.ts";
 import { inferShapesPartial } from "../onnx/shapes.ts";
 import { randomInput } from "../stem/weights.ts";
-import { modelSource } from "../source/model.ts";
 import type { CaseGraphs } from "../source/source.ts";
 import type { CaseEvent } from "../results/schema.ts";
 import { join } from "node:path";
@@ -31,7 +30,7 @@ import { verifyFusion } from "../runner/verify.ts";
 import { measureSides, type PerSideForm, SIDE_NAMES, type SideName } from "./interleave.ts";
 import { AB_KIND, type AbCaseResult, type AbResults, type AbSideRecord } from "./results.ts";
 import { measureInWorkers, type PerSide, projectOrtVersion, workerSpec } from "./workers.ts";
-import type { SideModels } from "./side_models.ts";
+import type { LoadedSide } from "./side.ts";
 
 /** What a running A/B comparison reports as it goes. */
 export type AbEvent = CaseEvent<AbCaseResult>;
@@ -63,35 +62,55 @@ export interface AbOptions {
   readonly workerTimeoutMs?: number;
 }
 
+/** Both sides of a run. */
+export type Sides = { readonly [S in SideName]: LoadedSide };
+
 /** Whether a run needs worker processes: when either side is `ort:VERSION`. */
-export function needsWorkers(sides: { readonly [S in SideName]: SideModels }): boolean {
+export function needsWorkers(sides: Sides): boolean {
   return SIDE_NAMES.some((s) => sides[s].ort !== undefined);
 }
 
 /**
- * The model cases of a scenario, which must be the same on both sides.
- *
- * @param scenario The parsed scenario.
- * @param sides Both sides' models.
- * @returns The candidate's model cases, in the scenario's order (stem cases left out: the sides
- *   differ only in model files).
- * @throws {RangeError} When the sides' cases differ (a model's declared input shape differs).
+ * Whether the sides can differ on a generated stem: when a side is a git ref (its code builds
+ * the stem) or another onnxruntime runs it. Two model sets build the same stems, so their stem
+ * cases are left out.
  */
-export function abCases(
-  scenario: Scenario,
-  sides: { readonly [S in SideName]: SideModels },
-): Case[] {
-  const [base, cand] = SIDE_NAMES.map((s) =>
-    expandScenario(scenario, sides[s].models).filter((c) => c.config.model)
-  );
-  const ids = (cs: Case[]) => cs.map((c) => c.id).join(", ");
-  if (ids(base) !== ids(cand)) {
+export function stemsDiffer(sides: Sides): boolean {
+  return SIDE_NAMES.some((s) => sides[s].record.kind === "ref" || sides[s].ort !== undefined);
+}
+
+/**
+ * The cases an A/B run times: every case of the scenario, which must be the same on both sides;
+ * the stem cases only when the sides can differ on them ({@linkcode stemsDiffer}).
+ *
+ * @param sides Both sides, loaded.
+ * @returns The candidate's cases, in the scenario's order.
+ * @throws {RangeError} When the sides' cases differ (a ref's scenario or a model's declared
+ *   input shape differs), or no case is left to compare.
+ */
+export function abCases(sides: Sides): Case[] {
+  const stems = stemsDiffer(sides);
+  const [base, cand] = SIDE_NAMES.map((s) => sides[s].cases.filter((c) => stems || c.config.model));
+  const ids = (cs: readonly Case[]) => cs.map((c) => c.id);
+  const [b, c] = [ids(base), ids(cand)];
+  if (b.join("\n") !== c.join("\n")) {
+    const only = (xs: string[], ys: string[]) => xs.filter((x) => !ys.includes(x));
+    const list = (xs: string[]) => xs.length === 0 ? "none" : xs.join(", ");
     throw new RangeError(
       `Cannot compare "${sides.baseline.record.spec}" with "${sides.candidate.record.spec}" as ` +
-        `their cases differ: baseline ${ids(base)}; candidate ${ids(cand)}`,
+        `their scenarios yield different cases: only in baseline ${list(only(b, c))}; only in ` +
+        `candidate ${list(only(c, b))}${
+          b.length === c.length && only(b, c).length === 0 ? " (same cases, another order)" : ""
+        }`,
     );
   }
-  return cand;
+  if (cand.length === 0) {
+    throw new RangeError(
+      `Cannot compare "${sides.baseline.record.spec}" with "${sides.candidate.record.spec}" as ` +
+        `the scenario has no models and the sides differ only in model files`,
+    );
+  }
+  return [...cand];
 }
 
 /** What the sides' graphs must share: input shape, output names and inferred shapes. */
@@ -134,7 +153,7 @@ type Runner =
 async function runCase(
   c: Case,
   scenario: Scenario,
-  sources: { readonly [S in SideName]: ReturnType<typeof modelSource> },
+  sources: { readonly [S in SideName]: LoadedSide["source"] },
   runner: Runner,
 ): Promise<AbCaseResult> {
   const graphs = {
@@ -268,12 +287,12 @@ async function runCase(
 }
 
 /**
- * Runs every model case of a scenario on both sides and returns the A/B results; never throws
+ * Runs every case of {@linkcode abCases} on both sides and returns the A/B results; never throws
  * for a failing case (it is kept as errored).
  *
- * @param scenario The parsed scenario (with `models`).
+ * @param scenario The parsed scenario (its warm-up, sampling and seed time both sides).
  * @param context The run's context, as bench collects it.
- * @param sides Both sides' models (see `loadSideModels`).
+ * @param sides Both sides (see `loadSideModels`, `loadRefSide`).
  * @param options Progress callback, saving callback, abort signal.
  * @returns The results; `context.interrupted` when aborted.
  * @throws {RangeError} When the sides' cases differ.
@@ -281,14 +300,11 @@ async function runCase(
 export async function runAb(
   scenario: Scenario,
   context: Context,
-  sides: { readonly [S in SideName]: SideModels },
+  sides: Sides,
   options: AbOptions = {},
 ): Promise<AbResults> {
-  const cases = abCases(scenario, sides);
-  const sources = {
-    baseline: modelSource(sides.baseline.models),
-    candidate: modelSource(sides.candidate.models),
-  };
+  const cases = abCases(sides);
+  const sources = { baseline: sides.baseline.source, candidate: sides.candidate.source };
   const done: AbCaseResult[] = [];
   const runner: Runner = needsWorkers(sides)
     ? {

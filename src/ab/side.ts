@@ -6,6 +6,9 @@
  *
  * @module
  */
+import type { Case } from "../scenario/expand.ts";
+import type { CaseSource } from "../source/source.ts";
+import type { AbSideRecord } from "./results.ts";
 
 /** The side that is the working tree as it is: the scenario's own model files. */
 export const WORKING_TREE = "working tree";
@@ -23,7 +26,7 @@ export type Side =
     readonly dir: string;
   }
   | {
-    /** The harness at a git ref (not supported yet). */
+    /** The harness at a git ref: its code builds the stems, its model files and scenario. */
     readonly kind: "ref";
     /** The git ref, as given. */
     readonly ref: string;
@@ -36,10 +39,10 @@ export type Side =
   };
 
 const VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-// git check-ref-format's rules, in short: no space, ~ ^ : ? * [ \ or control character, no "..",
-// no "@{", not "@", no leading "-" (it would read as an option), no trailing "." or "/"
+// A ref or any revision git rev-parse reads (main, v1.2, HEAD~1, main^, origin/main@{1}): no
+// space or control character, no leading "-" (it would read as an option), no ".." (a range)
 // deno-lint-ignore no-control-regex -- control characters are what this rejects
-const BAD_REF = /[\s~^:?*[\\\u0000-\u001f\u007f]|\.\.|@\{|^-|^@$|[./]$|^\/|\.lock$/;
+const BAD_REF = /[\s\u0000-\u001f\u007f]|\.\.|^-|[./]$/;
 
 /**
  * Parses a side as written on the command line.
@@ -112,35 +115,20 @@ export function formatSide(side: Side): string {
   }
 }
 
-/** A side this version runs. */
-export type RunnableSide = Extract<Side, { kind: "working tree" | "models" | "ort" }>;
-
 /**
- * Refuses a side this version cannot run yet: `models:DIR` and the working tree run in process,
- * `ort:VERSION` in a worker process of its own; `ref:` is not built yet.
- *
- * @param side The parsed side.
- * @param flag The flag it came from, named in the error.
- * @returns The side, narrowed to what runs.
- * @throws {RangeError} For a `ref:` side, naming the flag and the side.
- * @example
- * ```ts
- * import { parseSide, supportedSide } from "./side.ts";
- * try {
- *   supportedSide(parseSide("ref:main", "--baseline"), "--baseline");
- *   throw new Error("ref: was accepted");
- * } catch (e) {
- *   if (!(e instanceof RangeError)) throw e;
- * }
- * ```
+ * A side ready to run: its cases, the source that builds their two graphs, and how results
+ * record it. Made by `loadSideModels` (the working tree, `models:DIR`, `ort:VERSION`) or
+ * `loadRefSide` (`ref:REF`).
  */
-export function supportedSide(
-  side: Side,
-  flag: string,
-): RunnableSide {
-  if (side.kind !== "ref") return side;
-  throw new RangeError(
-    `Cannot run '${flag}' "${formatSide(side)}" as ${side.kind}: sides are not supported yet ` +
-      `(supported: models:DIR, ort:VERSION and "${WORKING_TREE}")`,
-  );
+export interface LoadedSide {
+  /** The side as results record it. */
+  readonly record: AbSideRecord;
+  /** Every case of the scenario as this side expands it, in order. */
+  readonly cases: readonly Case[];
+  /** Builds both forms of a case, as this side's code and files make them. */
+  readonly source: CaseSource;
+  /** For `ort:VERSION`, the onnxruntime-node version its worker must load. */
+  readonly ort?: string;
+  /** Removes what loading made (a ref's temporary checkout); safe to call twice. */
+  readonly dispose: () => Promise<void>;
 }

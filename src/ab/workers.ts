@@ -194,3 +194,46 @@ export async function measureInWorkers(
     await Promise.all(running.map((w) => w.close()));
   }
 }
+
+/**
+ * Starts an `ort:VERSION` side's worker once and stops it: bad input before any case runs when
+ * the version cannot be loaded (not on npm, no native build for this machine).
+ *
+ * @param side The side, named in the worker's label.
+ * @param version The onnxruntime-node version.
+ * @param flag The flag the side came from (`--baseline`), named in the error.
+ * @returns The version the worker loaded.
+ * @throws {RangeError} When the worker does not start, or loads another version.
+ */
+export async function checkOrtSide(
+  side: SideName,
+  version: string,
+  flag: string,
+): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "repstem-ab-check-" });
+  try {
+    let worker: Worker;
+    try {
+      worker = await startWorker(await workerSpec(side, version, dir));
+    } catch (e) {
+      throw new RangeError(
+        `Cannot use '${flag}' "ort:${version}" as onnxruntime-node ${version} cannot be loaded: ${
+          (e as Error).message
+        }`,
+      );
+    }
+    try {
+      if (worker.ortVersion !== version) {
+        throw new RangeError(
+          `Cannot use '${flag}' "ort:${version}" as its worker loaded onnxruntime-node ` +
+            `${worker.ortVersion}`,
+        );
+      }
+      return worker.ortVersion;
+    } finally {
+      await worker.kill();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

@@ -6,16 +6,19 @@
  */
 import { interruptOnCtrlC } from "./_interrupt.ts";
 import { failedCasesExit } from "./_failed_cases.ts";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { printErr, printOut } from "../output.ts";
 import { parseOptions, requireOption } from "../args.ts";
 import { loadScenario } from "../scenario/load.ts";
-import { parseSide, supportedSide, WORKING_TREE } from "../ab/side.ts";
+import { type LoadedSide, parseSide, type Side, WORKING_TREE } from "../ab/side.ts";
 import { loadSideModels } from "../ab/side_models.ts";
+import { loadRefSide } from "../ab/side_ref.ts";
+import type { Scenario } from "../scenario/schema.ts";
 import { type AbResults, verdictOf } from "../ab/results.ts";
 import type { AbEvent } from "../ab/run.ts";
 import { FORM_NAMES } from "../results/schema.ts";
 import { writeJsonAtomic } from "../results/io.ts";
+import { writeAbReport } from "../report/write.ts";
 import { formatInterval, formatMs, formatRatio, formatTable } from "../text_format.ts";
 import { COUNTING_CONVENTIONS } from "../profile/counts.ts";
 import { MEASURING_CONVENTIONS } from "../case.ts";
@@ -79,6 +82,20 @@ function formatAbTable(results: AbResults): string {
   return formatTable(header, rows);
 }
 
+/** Loads a side: a git ref through its own export, any other with this harness. */
+function loadSide(
+  side: Side,
+  flag: string,
+  scenario: Scenario,
+  scenarioPath: string,
+): Promise<LoadedSide> {
+  if (side.kind === "ref") {
+    printErr(`${flag} ${side.ref}: exporting the scenario's cases with the harness at that ref`);
+    return loadRefSide(side, flag, scenarioPath);
+  }
+  return loadSideModels(side, flag, scenario, scenarioPath);
+}
+
 /** Runs `ab` and returns its exit code (0, 1 a case failed, 2 bad input, 130 interrupted). */
 export async function ab(args: string[]): Promise<number> {
   const v = parseOptions(args, {
@@ -93,18 +110,39 @@ export async function ab(args: string[]): Promise<number> {
     (v.candidate as string | undefined) ?? WORKING_TREE,
     "--candidate",
   );
-  const baseline = supportedSide(baselineSide, "--baseline");
-  const candidate = supportedSide(candidateSide, "--candidate");
   const scenarioPath = requireOption(v, "scenario", HELP.ab);
   const outPath = join((v.out as string | undefined) ?? DEFAULT_AB_OUT, "ab.json");
   const { scenario, hash } = await loadScenario(scenarioPath);
-  const sides = {
-    baseline: await loadSideModels(baseline, "--baseline", scenario, scenarioPath),
-    candidate: await loadSideModels(candidate, "--candidate", scenario, scenarioPath),
-  };
+  const loaded: LoadedSide[] = [];
+  try {
+    const baseline = await loadSide(baselineSide, "--baseline", scenario, scenarioPath);
+    loaded.push(baseline);
+    const candidate = await loadSide(candidateSide, "--candidate", scenario, scenarioPath);
+    loaded.push(candidate);
+    return await runLoaded(scenario, scenarioPath, hash, { baseline, candidate }, outPath);
+  } finally {
+    for (const side of loaded) await side.dispose();
+  }
+}
+
+/** Times both loaded sides, saves ab.json as it grows, prints the table. */
+async function runLoaded(
+  scenario: Scenario,
+  scenarioPath: string,
+  hash: string,
+  sides: { baseline: LoadedSide; candidate: LoadedSide },
+  outPath: string,
+): Promise<number> {
   // onnxruntime's native library loads only here, so `--help` and bad input never need it
   const { runAb, abCases, needsWorkers } = await import("../ab/run.ts");
-  abCases(scenario, sides); // the sides' cases must match: bad input before any timing
+  abCases(sides); // the sides' cases must match: bad input before any timing
+  const { checkOrtSide } = await import("../ab/workers.ts");
+  for (const s of ["baseline", "candidate"] as const) {
+    const version = sides[s].ort;
+    if (version === undefined) continue;
+    printErr(`--${s} ort:${version}: starting a worker with onnxruntime-node ${version}`);
+    await checkOrtSide(s, version, `--${s}`); // a version that cannot load is bad input
+  }
   const { collectContext } = await import("../runner/context.ts");
   const context = await collectContext({
     scenario: {
@@ -136,7 +174,14 @@ export async function ab(args: string[]): Promise<number> {
     });
     await writeJsonAtomic(outPath, results);
     printOut(formatAbTable(results));
-    printErr(`\nWrote ${outPath}`);
+    const reportPath = join(dirname(outPath), "report.html");
+    try {
+      await writeAbReport(results, reportPath, { label: outPath });
+      printErr(`\nWrote ${outPath} and ${reportPath}`);
+    } catch (e) {
+      // The measured results are saved; a report that cannot be drawn does not lose them
+      printErr(`\nWrote ${outPath}; no report: ${(e as Error).message}`);
+    }
     if (results.context.interrupted) return 130;
     const bad = results.cases.filter((c) =>
       c.state === "errored" ||

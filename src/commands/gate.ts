@@ -123,12 +123,22 @@ export function gateCommand(args: string[]): Promise<number> {
       keep: { type: "string" },
       paired: { type: "boolean" },
       ab: { type: "string" },
+      "baseline-ref": { type: "string" },
+      out: { type: "string" },
     }, HELP.gate);
     if (v.help) return printOut(HELP.gate), 0;
     if (v.calibrate) return await calibrateCommand(v);
     if (v.paired) {
-      const path = requireOption(v, "ab", HELP.gate);
-      return await gatePairedCommand(path, parsePct("threshold", v.threshold, 100), !!v.json);
+      const str = (x: unknown) => (typeof x === "string" ? x : undefined);
+      return await gatePairedCommand({
+        ab: str(v.ab),
+        baselineRef: str(v["baseline-ref"]),
+        scenario: str(v.scenario),
+        out: str(v.out),
+        threshold: parsePct("threshold", v.threshold, 100),
+        json: !!v.json,
+        markdown: str(v.markdown),
+      });
     }
     const paths = {
       baseline: requireOption(v, "baseline", HELP.gate),

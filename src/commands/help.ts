@@ -121,6 +121,7 @@ Options:
 Exit: 0 written, 1 a case of the scenario could not be built (kept in the manifest with its
 error), 2 bad input`,
   report: `Usage: deno task report RESULTS.json... [--out FILE] [--label NAME]...
+       deno task report AB.json [--out FILE] [--label NAME]
 
 Renders one self-contained HTML report (chart.js inlined, opens offline from file://) from one
 or more results files. With several files, the first is the baseline: every later file is
@@ -129,16 +130,23 @@ beyond the run-to-run noise, absolute medians shown but never marked (they drift
 between separate runs on a shared machine: for a verdict on time use deno task ab); the last
 file is shown in full.
 
+Given the ab.json of "deno task ab" (its "kind" is "ab"), renders the A/B report instead: both
+sides, the verdict per case and form in words, the paired ratio candidate / baseline with its
+95% interval (chart and table), and each side's within-run speedup. An ab.json is rendered
+alone: with other files it is bad input.
+
 Options:
   --out FILE      where to write the report (default: report.html beside the last results file)
   --label NAME    name of each results file in the report, in order (default: its path)
   -h, --help      this help
 
 Exit: 0 written, 1 chart.js's UMD build not found in Deno's npm cache,
-      2 bad input (a file missing, not results JSON, or of another schemaVersion)`,
+      2 bad input (a file missing, not results JSON, or of another schemaVersion; an ab.json
+        given with other files)`,
   gate: `Usage: deno task gate --baseline FILE --current FILE [options]
        deno task gate --calibrate --scenario FILE [--runs N] [--keep DIR]
-       deno task gate --paired --ab FILE [--threshold PCT] [--json]
+       deno task gate --paired --ab FILE [--threshold PCT] [--json] [--markdown FILE]
+       deno task gate --paired --baseline-ref REF --scenario FILE [--out DIR] [--threshold PCT]
 
 Gates a results file against a baseline. Exact gates: params, buffers, MACs, FLOPs, memory
 traffic and node histograms of both forms must equal the baseline's, and the equivalence error
@@ -160,7 +168,7 @@ Options:
   --markdown FILE            also write the verdict as Markdown (e.g. "$GITHUB_STEP_SUMMARY")
   --calibrate                A/A: run --scenario --runs times, gate each run against the first,
                              report the noise floor per case and a threshold that never alarmed
-  --scenario FILE            scenario to run with --calibrate
+  --scenario FILE            scenario to run with --calibrate or --baseline-ref
   --runs N                   runs with --calibrate, at least 2 (default ${DEFAULT_CALIBRATION_RUNS})
   --keep DIR                 with --calibrate, keep each run's results in DIR/runNN/
   --paired                   gate an A/B run ("deno task ab"'s ab.json, given with --ab): a case
@@ -168,6 +176,11 @@ Options:
                              median(baseline) lies above 1 + --threshold (default 5%); an
                              errored case fails
   --ab FILE                  the ab.json to gate with --paired
+  --baseline-ref REF         with --paired: run "deno task ab --baseline ref:REF" on --scenario
+                             first (the working tree against the harness at git ref REF) and
+                             gate its ab.json; also gates the candidate's equivalence
+  --out DIR                  with --baseline-ref, where the run writes ab.json (default
+                             reports/ab-gate)
   -h, --help                 this help
 
 Exit: 0 nothing regressed, 1 something regressed (or, with --calibrate, the threshold alarmed),
@@ -187,33 +200,39 @@ Options:
 Exit: 0 written, 1 a case errored or was not equivalent (nothing written), 2 bad input`,
   ab: `Usage: deno task ab --scenario FILE --baseline SIDE [--candidate SIDE] [--out DIR]
 
-Compares two versions of a scenario's models in ONE run: for every model case, both forms
-(multi-branch and reparameterized) of the baseline and of the candidate are built, checked
-equivalent per side, and timed together, each round running all four once in a fresh random
-order. Per case and form it reports the paired ratio median(candidate) / median(baseline) with
-its 95% paired bootstrap interval (above 1: the candidate is slower), and each side's within-run
-speedup. Writes DIR/ab.json after every case (Ctrl-C keeps what was measured); progress on
-stderr, the table on stdout. Verdict: "slower" / "faster" when the interval lies entirely
-above / below 1, else "same".
+Compares two versions in ONE run: for every case, both forms (multi-branch and
+reparameterized) of the baseline and of the candidate are built, checked equivalent per side,
+and timed together, each round running all four once in a fresh random order. Per case and form
+it reports the paired ratio median(candidate) / median(baseline) with its 95% paired bootstrap
+interval (above 1: the candidate is slower), and each side's within-run speedup. Writes
+DIR/ab.json and DIR/report.html (after every case; Ctrl-C keeps what was measured); progress on
+stderr, the table on stdout. Verdict: "slower" / "faster" when the interval lies entirely above /
+below 1, else "same". Stem cases run when the sides can differ on them (a ref or an ort: side);
+two model sets compare the model cases only.
 
 Sides:
+  working tree   this harness and the scenario's own model files (the default candidate)
   models:DIR     the scenario's model files, taken from DIR by the same file name
-  working tree   the scenario's own model files (the default candidate)
-  ref:REF, REF   a git ref: not supported yet (exit 2)
-  ort:VERSION    the scenario's own model files run by onnxruntime-node VERSION (npm); then both
-                 sides run in worker processes, one per side, in lock-step, each call timed
-                 inside its worker; a worker that dies or does not answer in 60 s errors the
-                 case, naming its side (the first start may download the package)
+  ref:REF, REF   the harness at git ref REF (a branch, tag, sha, HEAD~1, ...): the commit's
+                 tracked files are extracted to a temporary folder and its own
+                 "export --scenario" builds the stems and fuses the models, from the scenario
+                 and model files at that commit (a scenario outside the repository is used as
+                 it is); the graphs are timed here, beside the other side's
+  ort:VERSION    this harness run by onnxruntime-node VERSION (npm); then both sides run in
+                 worker processes, one per side, in lock-step, each call timed inside its
+                 worker; a worker that dies or does not answer in 60 s errors the case, naming
+                 its side (the first start may download the package)
 
 Options:
-  --scenario FILE     scenario with "models" (required)
+  --scenario FILE     the scenario (required)
   --baseline SIDE     the side to compare against (required)
   --candidate SIDE    the side judged (default "working tree")
   --out DIR           output folder (default ${DEFAULT_AB_OUT})
   -h, --help          this help
 
 Exit: 0 every case compared, 1 a case errored or a side's forms were not equivalent,
-      2 bad input (a side not supported, a file missing from DIR, sides with different cases),
+      2 bad input (an unknown ref, a ref that cannot export the scenario, a file missing from
+        DIR, a version that cannot be loaded, sides whose scenarios yield different cases),
       130 interrupted`,
   schema: `Usage: deno task schema [--out FILE]
 

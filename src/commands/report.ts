@@ -1,6 +1,7 @@
 /**
  * `deno task report RESULTS.json... [--out FILE]`: renders one or several results files as the
- * HTML report (see src/report/write.ts). Returns exit codes; prints errors, never exits.
+ * HTML report, or one ab.json as the A/B report (see src/report/write.ts). Returns exit codes;
+ * prints errors, never exits.
  *
  * @module
  */
@@ -14,8 +15,9 @@ import { HELP } from "./help.ts";
 /**
  * Runs `report` with its arguments (after the command name); prints errors, never exits.
  *
- * @returns 0 when the report was written, 2 on bad input (message on stderr naming the file),
- *   1 when chart.js cannot be found.
+ * @returns 0 when the report was written, 2 on bad input (message on stderr naming the file: a
+ *   file missing or not results, an ab.json given with other files), 1 when chart.js cannot be
+ *   found.
  */
 export async function reportCommand(args: string[]): Promise<number> {
   let values: { out?: string; label?: string[]; help?: boolean };

@@ -25,7 +25,7 @@ export interface PairedGateOptions {
 export interface PairedCheck {
   /** The case checked. */
   readonly caseId: string;
-  /** The form checked; absent for an errored case. */
+  /** The form checked; absent for an errored case and the equivalence check. */
   readonly form?: FormName;
   /** `fail` when regressed or errored, else `pass`. */
   readonly status: CheckStatus;
@@ -56,8 +56,9 @@ export interface PairedVerdict {
  *
  * @param results The A/B results.
  * @param options The threshold.
- * @returns The verdict; `failed` when a case/form regressed beyond the threshold or a case
- *   errored.
+ * @returns The verdict; `failed` when a case/form regressed beyond the threshold, a case
+ *   errored, or the candidate's two forms of a case were not equivalent (a hard gate, as in the
+ *   unpaired gate; the baseline's are its own business).
  * @throws {RangeError} When the threshold is negative or not finite.
  * @example
  * ```ts
@@ -90,6 +91,16 @@ export function gatePaired(results: AbResults, options: PairedGateOptions = {}):
     if (c.state !== "completed") {
       checks.push({ caseId: c.id, status: "fail", message: `${c.id} errored: ${c.error}` });
       continue;
+    }
+    const eq = c.equivalence?.candidate;
+    if (eq && !eq.withinTolerance) {
+      checks.push({
+        caseId: c.id,
+        status: "fail",
+        message: `${c.id}: the candidate's forms are not equivalent (max abs error ${
+          eq.maxAbsError.toExponential(2)
+        }, tolerance ${eq.tolerance.toExponential(2)})`,
+      });
     }
     for (const form of FORM_NAMES) {
       const { ratio, ci95 } = c.forms[form];

@@ -123,7 +123,8 @@ export async function startWorker(spec: WorkerSpec): Promise<Worker> {
   const lastStderrLine = () => {
     // deno-lint-ignore no-control-regex -- strips terminal colour codes
     const lines = stderrTail.replace(/\u001b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim());
-    return lines.filter((l) => l !== "").at(-1);
+    // Deno's own failure (an npm package it cannot resolve) is its first "error:" line
+    return lines.find((l) => /^error:/i.test(l)) ?? lines.filter((l) => l !== "").at(-1);
   };
   const failAll = (error: WorkerError) => {
     hello?.reject(error);

@@ -1,6 +1,6 @@
 /** Parsing A/B sides: every kind, the default, and errors that name the flag and the value. */
 import assert from "node:assert/strict";
-import { formatSide, parseSide, supportedSide, WORKING_TREE } from "../../src/ab/side.ts";
+import { formatSide, parseSide, WORKING_TREE } from "../../src/ab/side.ts";
 
 Deno.test("parseSide() reads models:, ref:, ort:, a bare ref and the working tree", () => {
   assert.deepEqual(parseSide("models:old/models", "--baseline"), {
@@ -40,21 +40,9 @@ Deno.test("parseSide() throws a SyntaxError naming the flag and the value", () =
   }
 });
 
-Deno.test("supportedSide() accepts ort:, refuses ref: as not supported yet, naming the side", () => {
-  assert.deepEqual(supportedSide({ kind: "models", dir: "d" }, "--baseline"), {
-    kind: "models",
-    dir: "d",
-  });
-  assert.deepEqual(supportedSide({ kind: "working tree" }, "--candidate"), {
-    kind: "working tree",
-  });
-  assert.throws(
-    () => supportedSide(parseSide("main", "--baseline"), "--baseline"),
-    (e: Error) =>
-      e instanceof RangeError && /'--baseline' "ref:main".*not supported yet/.test(e.message),
-  );
-  assert.deepEqual(supportedSide(parseSide("ort:1.29.0", "--candidate"), "--candidate"), {
-    kind: "ort",
-    version: "1.29.0",
-  });
+Deno.test("parseSide() takes any revision git reads as a ref: HEAD~1, main^, a sha", () => {
+  for (const r of ["HEAD~1", "main^", "origin/main@{1}", "cde62b6"]) {
+    assert.deepEqual(parseSide(r, "--baseline"), { kind: "ref", ref: r });
+    assert.deepEqual(parseSide(`ref:${r}`, "--baseline"), { kind: "ref", ref: r });
+  }
 });

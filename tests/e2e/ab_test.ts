@@ -11,6 +11,7 @@ import { encodeModel } from "../../src/onnx/encode.ts";
 import { pairedRatio, parseAbResults } from "../../src/ab/results.ts";
 import type { AbCompletedCase } from "../../src/ab/results.ts";
 import { FORM_NAMES } from "../../src/results/schema.ts";
+import { AB_PERMISSIONS as AB } from "../../src/ab/process.ts";
 
 const write = (path: string, options: ExampleModelOptions) =>
   Deno.writeFile(path, encodeModel(buildMobileOneTrain({ resolution: 32, width: 8, ...options })));
@@ -123,23 +124,30 @@ Deno.test("ab keeps a case whose sides' outputs differ as errored, runs the othe
   assert.ok(errored.state === "errored" && /sides' models differ/.test(errored.error));
 });
 
-Deno.test("ab refuses ref: sides and a DIR missing a file with exit 2", async () => {
+Deno.test("ab refuses a DIR missing a file, models: without models, two equal sides, with exit 2", async () => {
   const dir = await abDir();
   const scenario = join(dir, "scenario.json");
   const empty = await Deno.makeTempDir();
+  const stemsOnly = join(dir, "stems.json");
+  await Deno.writeTextFile(
+    stemsOnly,
+    JSON.stringify({ name: "stems", description: "", resolutions: [32], widths: [8] }),
+  );
   for (
     const [args, message] of [
-      [["--baseline", "ref:main"], /'--baseline' "ref:main" as ref: sides are not supported yet/],
-      [["--baseline", "main"], /'--baseline' "ref:main" as ref: sides are not supported yet/],
-      [
-        ["--baseline", `models:${join(dir, "base")}`, "--candidate", "ref:main"],
-        /'--candidate' "ref:main" as ref: sides are not supported yet/,
-      ],
       [["--baseline", `models:${empty}`], /'--baseline' "models:.*" as it has no "net\.onnx"/],
+      [
+        ["--scenario", stemsOnly, "--baseline", `models:${empty}`],
+        /'--baseline' "models:.*" as scenario ".*stems\.json" has no 'models'/,
+      ],
+      [
+        ["--scenario", stemsOnly, "--baseline", "working tree"],
+        /as the scenario has no models and the sides differ only in model files/,
+      ],
       [["--baseline", "models:"], /'--baseline' as 'models:' must be followed by a folder/],
     ] as const
   ) {
-    const ran = await cli(["ab", "--scenario", scenario, ...args, "--out", join(dir, "x")]);
+    const ran = await cli(["ab", "--scenario", scenario, ...args, "--out", join(dir, "x")], AB);
     assert.equal(ran.code, 2, `${args}: ${ran.stderr}`);
     assert.match(ran.stderr, message);
     assert.doesNotMatch(ran.stderr, /Uncaught|failed unexpectedly/);

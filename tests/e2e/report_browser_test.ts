@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { ignoreWithout } from "../_tools.ts";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
-import { writeReport } from "../../src/report/write.ts";
+import { writeAbReport, writeReport } from "../../src/report/write.ts";
 import { fixturePath, readFixture } from "../report/_fixtures.ts";
+import { abFixture } from "../report/_ab_fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = "reports/artifacts";
@@ -125,6 +126,109 @@ Deno.test({
     } finally {
       await browser.close();
       await Deno.remove(profile, { recursive: true });
+    }
+  },
+});
+
+/** A report open in headless Chromium, with what the page logged, fetched and asked. */
+interface OpenReport {
+  page: Awaited<ReturnType<Awaited<ReturnType<typeof puppeteer.launch>>["newPage"]>>;
+  url: string;
+  errors: string[];
+  requests: string[];
+  dialogs: string[];
+  close(): Promise<void>;
+}
+
+/** Opens an HTML file in headless Chromium (flags as above) and waits for its load event. */
+async function openInChromium(htmlPath: string): Promise<OpenReport> {
+  const url = pathToFileURL(await Deno.realPath(htmlPath)).href;
+  const profile = await Deno.makeTempDir({ prefix: "report-chromium-" });
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    pipe: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--user-data-dir=${profile}`,
+    ],
+  });
+  const close = async () => {
+    await browser.close();
+    await Deno.remove(profile, { recursive: true });
+  };
+  try {
+    const page = await browser.newPage();
+    const opened: OpenReport = { page, url, errors: [], requests: [], dialogs: [], close };
+    page.on("console", (m) => {
+      if (m.type() === "error") opened.errors.push(m.text());
+    });
+    page.on("pageerror", (e) => opened.errors.push(String(e)));
+    page.on("request", (r) => opened.requests.push(r.url()));
+    page.on("dialog", async (d) => {
+      opened.dialogs.push(d.message());
+      await d.dismiss();
+    });
+    await page.setViewport({ width: 1280, height: 800 });
+    await page.goto(url, { waitUntil: "load" });
+    return opened;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+Deno.test({
+  name: "the A/B report.html renders in headless Chromium offline with both charts drawn",
+  ignore: ignoreWithout(hasChromium, "Debian's chromium (apt-get install chromium)"),
+  // puppeteer keeps sockets and timers of its own beyond the test's awaits.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    assert.ok(
+      hasChromium,
+      `Cannot run the browser test as ${CHROMIUM} is missing (apt-get install chromium)`,
+    );
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const htmlPath = join(ARTIFACTS, "ab_report.html");
+    await writeAbReport(abFixture(), htmlPath, { label: "ab.json" });
+    const opened = await openInChromium(htmlPath);
+    try {
+      const { page } = opened;
+      assert.deepEqual(opened.errors, []);
+      assert.deepEqual(
+        opened.requests,
+        [opened.url],
+        "the report must fetch nothing beyond itself",
+      );
+      assert.deepEqual(opened.dialogs, []);
+
+      const canvases = await page.evaluate(CANVAS_PROBE) as CanvasInfo[];
+      assert.deepEqual(canvases.map((c) => c.id), ["chart-ab-ratio-1", "chart-ab-speedup-2"]);
+      for (const c of canvases) {
+        assert.equal(c.datasets, c.expected, `datasets of ${c.id}`);
+        assert.ok(c.painted > 1000, `${c.id} is blank (${c.painted} painted pixels)`);
+      }
+      const rows = (name: string) =>
+        page.$$eval(`table[data-table="${name}"] tbody tr`, (trs) => trs.length);
+      assert.equal(await rows("ab"), 5);
+      assert.equal(await rows("ab-speedup"), 2);
+      assert.equal(
+        await page.$eval("h1", (h) => h.textContent),
+        "RepStem Bench A/B: <b>ab</b> models",
+      );
+      assert.equal(await page.$$eval("script", (s) => s.length), 3);
+
+      await page.screenshot({ path: join(ARTIFACTS, "ab_report.png"), fullPage: true });
+      assert.ok((await Deno.stat(join(ARTIFACTS, "ab_report.png"))).size > 10_000);
+    } finally {
+      await opened.close();
     }
   },
 });
