@@ -8,7 +8,7 @@
  */
 import { measureInterleaved, type MeasureOptions, type Task } from "../runner/measure.ts";
 import { summarize } from "../stats/summarize.ts";
-import { compareMedians } from "../stats/compare.ts";
+import { compareMedians, compareTrials } from "../stats/compare.ts";
 import { FORM_NAMES, type FormName, type LatencyMs, type Speedup } from "../results/schema.ts";
 import { type AbFormResult, pairedRatio } from "./results.ts";
 
@@ -99,5 +99,61 @@ export async function measureSides(
   return {
     forms: { multiBranch: form("multiBranch"), reparameterized: form("reparameterized") },
     speedup: { baseline: speedup("baseline"), candidate: speedup("candidate") },
+  };
+}
+
+/**
+ * Several measurements of one case (trials, each with its own pair of worker processes) as one:
+ * each side's samples pooled in trial order, the paired ratio's interval by the two-level
+ * bootstrap of {@linkcode compareTrials} (trials, then rounds), so what differs from one process
+ * to the next widens it; `firstRunMs` and `warmupRuns` from the first trial; the speedup of each
+ * side over the pooled rounds. One trial comes back as it is.
+ *
+ * @param trials At least one measurement of the same case.
+ * @param seed Seed of the bootstrap intervals.
+ * @returns The pooled measurement, with `trials` set to how many were pooled.
+ * @throws {RangeError} When there is no trial.
+ */
+export function poolTrials(
+  trials: readonly SidesMeasurement[],
+  seed: number,
+): SidesMeasurement & { readonly trials: number } {
+  if (trials.length === 0) throw new RangeError("Cannot pool trials as there are none");
+  if (trials.length === 1) return { ...trials[0], trials: 1 };
+  const samples = (s: SideName, f: FormName) => trials.flatMap((t) => [...t.forms[f][s].samplesMs]);
+  const latency = (s: SideName, f: FormName): LatencyMs => {
+    const samplesMs = samples(s, f);
+    const first = trials[0].forms[f][s];
+    return {
+      ...summarize(samplesMs, { seed }),
+      firstRunMs: first.firstRunMs,
+      warmupRuns: first.warmupRuns,
+      samplesMs,
+    };
+  };
+  const form = (f: FormName): AbFormResult => {
+    const { ratio, ci95 } = compareTrials(
+      trials.map((t) => ({
+        baseline: t.forms[f].baseline.samplesMs,
+        candidate: t.forms[f].candidate.samplesMs,
+      })),
+      { seed },
+    );
+    return { baseline: latency("baseline", f), candidate: latency("candidate", f), ratio, ci95 };
+  };
+  const speedup = (s: SideName): Speedup => {
+    const r = compareTrials(
+      trials.map((t) => ({
+        baseline: t.forms.reparameterized[s].samplesMs,
+        candidate: t.forms.multiBranch[s].samplesMs,
+      })),
+      { seed },
+    );
+    return { ratio: r.ratio, ci95: r.ci95 };
+  };
+  return {
+    forms: { multiBranch: form("multiBranch"), reparameterized: form("reparameterized") },
+    speedup: { baseline: speedup("baseline"), candidate: speedup("candidate") },
+    trials: trials.length,
   };
 }

@@ -74,6 +74,12 @@ export interface AbCompletedCase {
   readonly state: "completed";
   /** The baseline's model file for this case. */
   readonly baselineModel?: ModelRef;
+  /**
+   * With worker processes: how many fresh worker pairs timed the case, their rounds pooled
+   * (samples in trial order); the ratio's ci95 is then a two-level bootstrap over trials and
+   * rounds. Absent: one measurement in this process.
+   */
+  readonly trials?: number;
   /** Both forms on both sides. */
   readonly forms: { readonly [F in FormName]: AbFormResult };
   /** Each side's within-run speedup, median multiBranch / median reparameterized. */

@@ -27,7 +27,13 @@ import {
   type SessionOptions,
 } from "../runner/ort.ts";
 import { verifyFusion } from "../runner/verify.ts";
-import { measureSides, type PerSideForm, SIDE_NAMES, type SideName } from "./interleave.ts";
+import {
+  measureSides,
+  type PerSideForm,
+  poolTrials,
+  SIDE_NAMES,
+  type SideName,
+} from "./interleave.ts";
 import { AB_KIND, type AbCaseResult, type AbResults, type AbSideRecord } from "./results.ts";
 import { measureInWorkers, type PerSide, projectOrtVersion, workerSpec } from "./workers.ts";
 import type { LoadedSide } from "./side.ts";
@@ -56,6 +62,12 @@ export interface AbOptions {
   /** With workers: called when a side's worker has started (its pid and version). */
   readonly onWorker?: (side: SideName, worker: AbWorkerInfo) => void;
   /**
+   * With workers: how many fresh worker pairs time each case, their rounds pooled; the ratio's
+   * interval then spans what differs between processes (see poolTrials).
+   * @default {DEFAULT_WORKER_TRIALS}
+   */
+  readonly trials?: number;
+  /**
    * With workers: how long one answer may take before the worker is killed, ms.
    * @default {60_000}
    */
@@ -64,6 +76,13 @@ export interface AbOptions {
 
 /** Both sides of a run. */
 export type Sides = { readonly [S in SideName]: LoadedSide };
+
+/**
+ * Worker pairs per case by default. Two workers of the SAME onnxruntime-node measured 0.89x to
+ * 1.05x apart, beyond their within-run intervals (default scenario, a 2-core VM): each process
+ * has its own memory placement. Three pairs let the interval see that (README, "A/B").
+ */
+export const DEFAULT_WORKER_TRIALS = 3;
 
 /** Whether a run needs worker processes: when either side is `ort:VERSION`. */
 export function needsWorkers(sides: Sides): boolean {
@@ -146,6 +165,8 @@ type Runner =
     readonly versions: PerSide<string | undefined>;
     readonly expected: PerSide<string>;
     readonly options: AbOptions;
+    /** Fresh worker pairs per case, pooled (see poolTrials). */
+    readonly trials: number;
     /** Filled with each side's version as its worker reported it. */
     readonly loaded: { [S in SideName]?: string };
   };
@@ -181,11 +202,14 @@ async function runCase(
     ...(scenario.webgpu ? { webgpu: scenario.webgpu } : {}),
     optimizationLevel: c.config.optimizationLevel,
   };
-  const done = (m: Pick<AbCaseResult & { state: "completed" }, "forms" | "speedup">) => ({
+  const done = (
+    m: Pick<AbCaseResult & { state: "completed" }, "forms" | "speedup"> & { trials?: number },
+  ) => ({
     id: c.id,
     config: c.config,
     state: "completed" as const,
     ...(graphs.baseline.model ? { baselineModel: graphs.baseline.model } : {}),
+    ...(m.trials !== undefined ? { trials: m.trials } : {}),
     forms: m.forms,
     speedup: m.speedup,
     equivalence: eq,
@@ -206,38 +230,46 @@ async function runCase(
         );
       }
       const timeouts = { callTimeoutMs: runner.options.workerTimeoutMs ?? 60_000 };
-      const m = await measureInWorkers(
-        {
-          baseline: await workerSpec("baseline", runner.versions.baseline, dir, timeouts),
-          candidate: await workerSpec("candidate", runner.versions.candidate, dir, timeouts),
-        },
-        runner.expected,
-        {
-          models: {
-            baseline: {
-              multiBranch: path("baseline.multiBranch.onnx"),
-              reparameterized: path("baseline.reparameterized.onnx"),
+      const workers = runner; // narrowed, for the closure
+      const specs = {
+        baseline: await workerSpec("baseline", workers.versions.baseline, dir, timeouts),
+        candidate: await workerSpec("candidate", workers.versions.candidate, dir, timeouts),
+      };
+      const trialInWorkers = (trial: number) =>
+        measureInWorkers(
+          specs,
+          workers.expected,
+          {
+            models: {
+              baseline: {
+                multiBranch: path("baseline.multiBranch.onnx"),
+                reparameterized: path("baseline.reparameterized.onnx"),
+              },
+              candidate: {
+                multiBranch: path("candidate.multiBranch.onnx"),
+                reparameterized: path("candidate.reparameterized.onnx"),
+              },
             },
-            candidate: {
-              multiBranch: path("candidate.multiBranch.onnx"),
-              reparameterized: path("candidate.reparameterized.onnx"),
+            input: path("input.bin"),
+            dims: inputShape,
+            options,
+          },
+          {
+            warmup: scenario.warmup,
+            sampling: scenario.sampling,
+            // each trial its own round orders; the intervals' seed stays the scenario's
+            seed: scenario.seed + trial,
+            onStarted: (s, w) => {
+              workers.loaded[s] = w.ortVersion;
+              workers.options.onWorker?.(s, w);
             },
           },
-          input: path("input.bin"),
-          dims: inputShape,
-          options,
-        },
-        {
-          warmup: scenario.warmup,
-          sampling: scenario.sampling,
-          seed: scenario.seed,
-          onStarted: (s, w) => {
-            runner.loaded[s] = w.ortVersion;
-            runner.options.onWorker?.(s, w);
-          },
-        },
-      );
-      return done(m);
+        );
+      const trials = [];
+      for (let trial = 0; trial < workers.trials; trial++) {
+        trials.push(await trialInWorkers(trial));
+      }
+      return done(poolTrials(trials, scenario.seed));
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
@@ -315,6 +347,7 @@ export async function runAb(
         candidate: sides.candidate.ort ?? await projectOrtVersion(),
       },
       options,
+      trials: options.trials ?? DEFAULT_WORKER_TRIALS,
       loaded: {},
     }
     : { kind: "in process" };

@@ -8,7 +8,7 @@ import { interruptOnCtrlC } from "./_interrupt.ts";
 import { failedCasesExit } from "./_failed_cases.ts";
 import { dirname, join } from "node:path";
 import { printErr, printOut } from "../output.ts";
-import { parseOptions, requireOption } from "../args.ts";
+import { parseOptions, requireOption, UsageError } from "../args.ts";
 import { loadScenario } from "../scenario/load.ts";
 import { type LoadedSide, parseSide, type Side, WORKING_TREE } from "../ab/side.ts";
 import { loadSideModels } from "../ab/side_models.ts";
@@ -37,7 +37,10 @@ const AB_WORKER_CONVENTIONS = {
     "onnxruntime-node (the project's version too, so both pay the same overhead), in lock-step: " +
     "one timed call at a time, the other worker idle; each duration is measured inside its worker " +
     "around session.run, so the pipe round trip is outside the samples; fusion and each side's " +
-    "equivalence check run in the coordinator with the project's onnxruntime-node",
+    "equivalence check run in the coordinator with the project's onnxruntime-node; each case is " +
+    "timed by several fresh worker pairs (trials), their rounds pooled, and the ratio's ci95 is a " +
+    "two-level bootstrap (trials, then rounds), because two processes of the same version differ " +
+    "beyond one pair's within-run interval",
 };
 
 function progressPrinter() {
@@ -103,6 +106,7 @@ export async function ab(args: string[]): Promise<number> {
     baseline: { type: "string" },
     candidate: { type: "string" },
     out: { type: "string" },
+    trials: { type: "string" },
   }, HELP.ab);
   if (v.help) return printOut(HELP.ab), 0;
   const baselineSide = parseSide(requireOption(v, "baseline", HELP.ab), "--baseline");
@@ -110,6 +114,14 @@ export async function ab(args: string[]): Promise<number> {
     (v.candidate as string | undefined) ?? WORKING_TREE,
     "--candidate",
   );
+  const trials = v.trials === undefined ? undefined : Number(v.trials);
+  if (trials !== undefined && !(Number.isInteger(trials) && trials >= 1 && trials <= 100)) {
+    throw new UsageError(
+      `Cannot run ab as '--trials' must be an integer in [1, 100]: current value is ${
+        JSON.stringify(v.trials)
+      }`,
+    );
+  }
   const scenarioPath = requireOption(v, "scenario", HELP.ab);
   const outPath = join((v.out as string | undefined) ?? DEFAULT_AB_OUT, "ab.json");
   const { scenario, hash } = await loadScenario(scenarioPath);
@@ -119,7 +131,7 @@ export async function ab(args: string[]): Promise<number> {
     loaded.push(baseline);
     const candidate = await loadSide(candidateSide, "--candidate", scenario, scenarioPath);
     loaded.push(candidate);
-    return await runLoaded(scenario, scenarioPath, hash, { baseline, candidate }, outPath);
+    return await runLoaded(scenario, scenarioPath, hash, { baseline, candidate }, outPath, trials);
   } finally {
     for (const side of loaded) await side.dispose();
   }
@@ -132,6 +144,7 @@ async function runLoaded(
   hash: string,
   sides: { baseline: LoadedSide; candidate: LoadedSide },
   outPath: string,
+  trials: number | undefined,
 ): Promise<number> {
   // onnxruntime's native library loads only here, so `--help` and bad input never need it
   const { runAb, abCases, needsWorkers } = await import("../ab/run.ts");
@@ -168,6 +181,7 @@ async function runLoaded(
     );
     const results = await runAb(scenario, context, sides, {
       signal: interrupt.signal,
+      ...(trials !== undefined ? { trials } : {}),
       onEvent: progressPrinter(),
       onResults: (r) => writeJsonAtomic(outPath, r),
       onWorker: (_side, w) => printErr(`${w.label}: pid ${w.pid}, loaded ${w.ortVersion}`),

@@ -228,6 +228,9 @@ Options:
   --baseline SIDE     the side to compare against (required)
   --candidate SIDE    the side judged (default "working tree")
   --out DIR           output folder (default ${DEFAULT_AB_OUT})
+  --trials N          with an ort: side, fresh worker pairs per case, pooled (default 3): two
+                      processes of one version differ by up to ~10% here, which only several
+                      pairs let the interval see
   -h, --help          this help
 
 Exit: 0 every case compared, 1 a case errored or a side's forms were not equivalent,

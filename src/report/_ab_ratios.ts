@@ -111,8 +111,8 @@ function abLabeler(cases: readonly AbCaseResult[]): (c: AbCaseResult) => string 
 /** The verdict in words: a count, then per case one sentence per form. */
 export function summarySection(results: AbResults): string {
   const words = {
-    baseline: sideWords(results.sides.baseline),
-    candidate: sideWords(results.sides.candidate),
+    baseline: sideWords(results.sides.baseline, results.sides.candidate),
+    candidate: sideWords(results.sides.candidate, results.sides.baseline),
   };
   const done = completedCases(results);
   const verdicts = done.flatMap((c) => FORM_NAMES.map((f) => verdictOf(c.forms[f].ci95)));

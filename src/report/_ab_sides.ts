@@ -16,11 +16,15 @@ const SHORT_HASH = 12;
  * A side in a few words for sentences: `onnxruntime-node 1.30.0` for an `ort:` side, the spec with
  * its commit for a git ref, else the spec (`models:DIR`, `working tree`).
  */
-export function sideWords(side: AbSideRecord): string {
+export function sideWords(side: AbSideRecord, other?: AbSideRecord): string {
   if (side.kind === "ort") {
     return `onnxruntime-node ${side.ortVersion ?? side.spec.replace(/^ort:/, "")}`;
   }
-  return side.commit ? `${side.spec} at ${side.commit.slice(0, SHORT_HASH)}` : side.spec;
+  const words = side.commit ? `${side.spec} at ${side.commit.slice(0, SHORT_HASH)}` : side.spec;
+  // Against an ort: side, the version is what tells the two apart
+  return other?.kind === "ort" && side.ortVersion
+    ? `${words}, onnxruntime-node ${side.ortVersion}`
+    : words;
 }
 
 function hashCell(value: string | undefined): Cell {

@@ -190,3 +190,81 @@ function normalUpperTail(x: number): number {
         793.826512519948) * x + 440.413735824752;
   return (e * num) / den;
 }
+
+/** One trial's paired samples: index i of both arrays comes from round i of the trial. */
+export interface PairedTrial {
+  /** The baseline's durations. */
+  readonly baseline: readonly number[];
+  /** The candidate's durations, as many. */
+  readonly candidate: readonly number[];
+}
+
+/**
+ * The ratio median(candidate) / median(baseline) over several trials (each a separate pair of
+ * processes, say), with a 95% interval from a two-level bootstrap: each resample draws trials
+ * with replacement, then rounds with replacement within each drawn trial (pairs kept). What
+ * differs between trials (where each process's memory landed, what else ran) then widens the
+ * interval, which a bootstrap over rounds alone would hide. With one trial it is
+ * {@linkcode compareMedians}' paired interval.
+ *
+ * @param trials At least one trial, each with as many baseline as candidate samples.
+ * @param options Seed and resample count.
+ * @returns The ratio over all rounds pooled and its interval.
+ * @throws {RangeError} When there is no trial, or a trial is empty, unpaired or invalid.
+ * @example
+ * ```ts
+ * import { compareTrials } from "./compare.ts";
+ * // Two trials, 10% and 30% slower: the pooled ratio lies between, the interval spans both
+ * const r = compareTrials([
+ *   { baseline: [1, 1, 1], candidate: [1.1, 1.1, 1.1] },
+ *   { baseline: [1, 1, 1], candidate: [1.3, 1.3, 1.3] },
+ * ], { seed: 1 });
+ * if (!(r.ci95[0] <= 1.1 + 1e-12 && r.ci95[1] >= 1.3 - 1e-12)) throw new Error(`${r.ci95}`);
+ * ```
+ */
+export function compareTrials(
+  trials: readonly PairedTrial[],
+  options: Omit<CompareOptions, "paired"> = {},
+): MedianRatio {
+  if (trials.length === 0) throw new RangeError("Cannot compare trials as there are none");
+  for (const [i, t] of trials.entries()) {
+    checkDurations(t.baseline, `trials[${i}].baseline`);
+    checkDurations(t.candidate, `trials[${i}].candidate`);
+    if (t.baseline.length !== t.candidate.length) {
+      throw new RangeError(
+        `Cannot compare trials as trials[${i}] is not paired: baseline has ` +
+          `${t.baseline.length} samples, candidate ${t.candidate.length}`,
+      );
+    }
+  }
+  const pooled = (side: "baseline" | "candidate") => trials.flatMap((t) => [...t[side]]);
+  if (trials.length === 1) {
+    return compareMedians(pooled("candidate"), pooled("baseline"), { ...options, paired: true });
+  }
+  const resamples = checkResamples(options.resamples);
+  const sortedOf = (xs: number[]) => xs.sort((a, b) => a - b) as unknown as Samples;
+  const ratio = median(sortedOf(pooled("candidate"))) / median(sortedOf(pooled("baseline")));
+  const random = createRandom(options.seed ?? DEFAULT_SEED);
+  const total = trials.reduce((n, t) => n + t.baseline.length, 0);
+  const b = new Float64Array(total);
+  const c = new Float64Array(total);
+  const ratios = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let k = 0;
+    for (let i = 0; i < trials.length; i++) {
+      const t = trials[Math.floor(random() * trials.length)];
+      const n = t.baseline.length;
+      for (let j = 0; j < n && k < total; j++, k++) {
+        const pick = Math.floor(random() * n);
+        b[k] = t.baseline[pick];
+        c[k] = t.candidate[pick];
+      }
+    }
+    const bs = b.subarray(0, k).sort() as unknown as Samples;
+    const cs = c.subarray(0, k).sort() as unknown as Samples;
+    const mb = median(bs);
+    ratios[r] = mb === 0 ? Infinity : median(cs) / mb;
+  }
+  const sortedRatios = ratios.sort() as unknown as Samples;
+  return { ratio, ci95: [quantile(sortedRatios, 0.025), quantile(sortedRatios, 0.975)] };
+}

@@ -3,7 +3,7 @@
  * interleaved measurement, paired ratios candidate / baseline. No real time is measured.
  */
 import assert from "node:assert/strict";
-import { measureSides } from "../../src/ab/interleave.ts";
+import { measureSides, poolTrials } from "../../src/ab/interleave.ts";
 import { pairedRatio, parseAbResults, verdictOf } from "../../src/ab/results.ts";
 import { createRandom } from "../../src/stats/random.ts";
 
@@ -89,4 +89,33 @@ Deno.test("parseAbResults() reads an ab document and refuses a bench results fil
     RangeError,
   );
   assert.throws(() => parseAbResults("not json", "ab.json"), SyntaxError);
+});
+
+Deno.test("poolTrials() pools three A/A trials whose processes differ by +-8%: verdict same, not faster or slower", async () => {
+  // Each trial is an A/A pair of processes whose candidate lands 8% slower, equal, or 8% faster
+  // (memory placement): one trial alone gives a confident, wrong verdict; pooled, it does not.
+  const trials = [];
+  for (const bias of [1.08, 1, 0.92]) {
+    const { clock, tasks } = fakeSides(bias);
+    trials.push(await measureSides(tasks, { ...OPTIONS, clock }));
+  }
+  assert.equal(verdictOf(trials[0].forms.multiBranch.ci95), "slower");
+  assert.equal(verdictOf(trials[2].forms.multiBranch.ci95), "faster");
+  const pooled = poolTrials(trials, OPTIONS.seed);
+  assert.equal(pooled.trials, 3);
+  for (const form of ["multiBranch", "reparameterized"] as const) {
+    const r = pooled.forms[form];
+    assert.equal(verdictOf(r.ci95), "same", `${form}: ${r.ratio} ${r.ci95}`);
+    assert.equal(r.baseline.samplesMs.length, 3 * 60);
+    assert.deepEqual(
+      r.candidate.samplesMs,
+      trials.flatMap((t) => t.forms[form].candidate.samplesMs),
+    );
+    assert.equal(r.baseline.firstRunMs, trials[0].forms[form].baseline.firstRunMs);
+  }
+  // each side's speedup is unchanged by a bias both of its forms share
+  assert.ok(Math.abs(pooled.speedup.candidate.ratio - 2 / 1.5) < 0.02);
+  // one trial comes back as it is
+  assert.deepEqual(poolTrials([trials[1]], 0), { ...trials[1], trials: 1 });
+  assert.throws(() => poolTrials([], 0), /there are none/);
 });

@@ -33,7 +33,7 @@ interface Spec {
 
 Deno.test("renderAbReport() states each verdict in words with percentages of the ratio", () => {
   const page = renderAbReport(abFixture(), options);
-  const base = "baseline (models:&lt;script&gt;alert(1)&lt;/script&gt;)";
+  const base = "baseline (models:&lt;script&gt;alert(1)&lt;/script&gt;, onnxruntime-node 1.29.0)";
   const cand = "candidate (onnxruntime-node 1.30.0)";
   // r224: 1.12 [1.05, 1.16] lies above 1; 0.958 [0.94, 0.979] below: 1 - 0.958 = 4.2%,
   // 1 - 0.979 = 2.1%, 1 - 0.94 = 6.0%

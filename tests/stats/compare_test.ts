@@ -1,6 +1,6 @@
 // Tests of compareMedians() and mannWhitneyU() in src/stats/compare.ts.
 import assert from "node:assert/strict";
-import { compareMedians, mannWhitneyU } from "../../src/stats/compare.ts";
+import { compareMedians, compareTrials, mannWhitneyU } from "../../src/stats/compare.ts";
 import { createRandom } from "../../src/stats/random.ts";
 
 // p-values: the normal tail is accurate to about 1e-15; 1e-12 leaves room for z rounding.
@@ -100,4 +100,39 @@ Deno.test("mannWhitneyU() gives p = 1 when nothing differs", () => {
   assert.equal(mannWhitneyU([1, 2, 3], [1, 2, 3]).p, 1);
   assert.deepEqual(mannWhitneyU([1], [1]), { u: 0.5, z: 0, p: 1 });
   assert.throws(() => mannWhitneyU([], [1]), /'a'/);
+});
+
+Deno.test("compareTrials() pools the rounds for the ratio; its interval spans the trials' ratios", () => {
+  // Three trials of one A/A comparison whose processes differ: 0.9x, 1.0x and 1.1x, each
+  // with tight rounds. Pooled medians: candidate {0.9, 1, 1.1 over 3x51 rounds} -> 1, baseline 1.
+  const trial = (f: number) => ({
+    baseline: Array<number>(51).fill(1),
+    candidate: Array<number>(51).fill(f),
+  });
+  const r = compareTrials([trial(0.9), trial(1), trial(1.1)], { seed: 3 });
+  assert.equal(r.ratio, 1);
+  // A bootstrap over the pooled rounds stays near 1 (the middle third of 153 rounds is 1); over
+  // trials, resamples holding the 0.9x trial twice or more (7/27 of them) have median 0.9, and
+  // likewise 1.1x, so the 2.5% and 97.5% quantiles are the ends.
+  assert.ok(r.ci95[0] <= 0.9 + 1e-12 && r.ci95[1] >= 1.1 - 1e-12, `${r.ci95}`);
+  const pooledRounds = compareMedians(
+    [0.9, 1, 1.1].flatMap((f) => trial(f).candidate),
+    [0.9, 1, 1.1].flatMap((f) => trial(f).baseline),
+    { paired: true, seed: 3 },
+  );
+  assert.ok(pooledRounds.ci95[1] - pooledRounds.ci95[0] < r.ci95[1] - r.ci95[0]);
+});
+
+Deno.test("compareTrials() with one trial is compareMedians' paired ratio; bad trials throw", () => {
+  const t = { baseline: [1, 2, 3, 4], candidate: [1.1, 2.3, 3.2, 4.4] };
+  assert.deepEqual(
+    compareTrials([t], { seed: 5 }),
+    compareMedians(t.candidate, t.baseline, { paired: true, seed: 5 }),
+  );
+  assert.throws(() => compareTrials([]), /there are none/);
+  assert.throws(
+    () => compareTrials([t, { baseline: [1, 2], candidate: [1] }]),
+    /trials\[1\] is not paired: baseline has 2 samples, candidate 1/,
+  );
+  assert.throws(() => compareTrials([{ baseline: [1, -1], candidate: [1, 1] }]), /durations/);
 });
