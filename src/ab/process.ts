@@ -31,8 +31,8 @@ export interface AbProcessRun {
 
 /**
  * Runs `deno run <ab permissions> src/cli.ts ab --scenario FILE --baseline SIDE --out DIR`
- * with this process's Deno executable and the project's deno.json; its progress goes to this
- * process's stderr, its table to stdout.
+ * with this process's Deno executable and the project's deno.json; its progress and its table
+ * go to this process's stderr (stdout stays free for the caller's verdict).
  *
  * @param scenarioPath The scenario file.
  * @param baseline The baseline side as written on the command line (`ref:main`).
@@ -62,21 +62,26 @@ export async function runAbProcess(
       outDir,
     ],
     stdin: "null",
-    stdout: "inherit",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
+  // The child's table goes to stderr too: this process's stdout is its own verdict (--json)
+  const table = child.stdout.pipeTo(
+    new WritableStream({ write: (chunk) => writeAllToStderr(chunk) }),
+  );
   // Pass the child's progress through as it comes, and keep its error line
   let error: string | undefined;
   let pending = "";
   const decoder = new TextDecoder();
   for await (const chunk of child.stderr) {
-    await Deno.stderr.write(chunk);
+    await writeAllToStderr(chunk);
     pending += decoder.decode(chunk, { stream: true });
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     error ??= lines.find((l) => l.startsWith("error: "))?.slice("error: ".length);
   }
   error ??= pending.startsWith("error: ") ? pending.slice("error: ".length) : undefined;
+  await table;
   const { code } = await child.status;
   let results: AbResults | undefined;
   try {
@@ -85,4 +90,9 @@ export async function runAbProcess(
     results = undefined;
   }
   return { ...(results ? { results } : {}), code, ...(error ? { error } : {}) };
+}
+
+/** Writes all of `bytes` to stderr (one write call may take only part of them). */
+async function writeAllToStderr(bytes: Uint8Array): Promise<void> {
+  for (let n = 0; n < bytes.length;) n += await Deno.stderr.write(bytes.subarray(n));
 }

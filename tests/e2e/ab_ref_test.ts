@@ -181,9 +181,17 @@ Deno.test("gate --paired --baseline-ref runs the A/B against the ref and gates i
     "99", // the gate's verdict on time is not what this test checks
     "--markdown",
     "out/gate.md",
+    "--json",
   ], gate);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /Paired gate of out\/ab\.json: all 2 check\(s\) passed/);
+  // stdout is the verdict alone (the A/B run's table and progress go to stderr)
+  const verdict = JSON.parse(ok.stdout);
+  assert.equal(verdict.failed, false);
+  assert.deepEqual(verdict.checks.map((c: { form?: string }) => c.form), [
+    "multiBranch",
+    "reparameterized",
+  ]);
+  assert.match(ok.stderr, /Paired gate of out\/ab\.json: all 2 check\(s\) passed/);
   const md = await Deno.readTextFile(join(dir, "out", "gate.md"));
   assert.match(md, /### Paired gate: working tree against ref:v1/);
   assert.match(md, /\| pass \| cpu-all-t1-n1-gelu-b1-scale-w8-r32 \| multiBranch \|/);
