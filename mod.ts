@@ -57,6 +57,8 @@ export {
 export * from "./src/profile/counts.ts";
 export * from "./src/profile/ort_profile.ts";
 export * from "./src/profile/roofline.ts";
+export * from "./src/profile/memory_levels.ts";
+export * from "./src/profile/bandwidth_sweep.ts";
 export * from "./src/scenario/schema.ts";
 export * from "./src/scenario/parse.ts";
 export * from "./src/scenario/expand.ts";

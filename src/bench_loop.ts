@@ -26,7 +26,7 @@ import {
 } from "./runner/ort.ts";
 import { measureInterleaved } from "./runner/measure.ts";
 import { auditOptimizer, measureRoofs, profileModel } from "./runner/profile_run.ts";
-import { placeOnRoofline } from "./profile/roofline.ts";
+import { placeInHierarchy } from "./profile/roofline.ts";
 import { summarize } from "./stats/summarize.ts";
 import { compareMedians } from "./stats/compare.ts";
 import {
@@ -140,13 +140,15 @@ async function analyzeForm(
     ...form,
     optimization,
     profile,
+    // Each block and the whole form against the roof of the smallest measured level holding its
+    // working set (inputs, weights, outputs = bytes.minimum); see placeInHierarchy.
     roofline: {
-      total: placeOnRoofline(form.flops.total, form.bytes.cached, roofs, totalMs),
+      total: placeInHierarchy(form.flops.total, form.bytes.minimum, roofs, totalMs),
       blocks: form.blocks.map((b) => ({
         block: b.block,
-        ...placeOnRoofline(
+        ...placeInHierarchy(
           b.flops.total,
-          b.bytes.cached,
+          b.bytes.minimum,
           roofs,
           sumMs(rows.filter((r) => r.block === b.block)),
         ),

@@ -7,6 +7,7 @@
 import { difference } from "./stats/difference.ts";
 import type { Graph } from "./onnx/ir.ts";
 import { countGraph, COUNTING_CONVENTIONS } from "./profile/counts.ts";
+import { ROOFLINE_CONVENTIONS } from "./profile/roofline.ts";
 import type { Case, StemCaseConfig } from "./scenario/expand.ts";
 import type { Scenario } from "./scenario/schema.ts";
 import type { StemWeights } from "./stem/spec.ts";
@@ -124,9 +125,9 @@ export function compareOutputs(
   return { maxAbsError, maxRelError, tolerance, withinTolerance: maxAbsError <= tolerance };
 }
 
-/** Conventions of the counts and the measurement, as written into results. */
+/** Conventions of the counts, the measurement and the roofline, as written into results. */
 export function conventions(): Record<string, string> {
-  return { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS };
+  return { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS, ...ROOFLINE_CONVENTIONS };
 }
 
 /** The message of a thrown value. */

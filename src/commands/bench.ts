@@ -18,6 +18,7 @@ import type { BenchEvent } from "../bench_loop.ts";
 import { DEFAULT_OUT, DEFAULT_SCENARIO, HELP } from "./help.ts";
 import { COUNTING_CONVENTIONS } from "../profile/counts.ts";
 import { MEASURING_CONVENTIONS } from "../case.ts";
+import { ROOFLINE_CONVENTIONS } from "../profile/roofline.ts";
 import { writeResults } from "../results/io.ts";
 
 /**
@@ -41,7 +42,7 @@ export async function loadContextInput(scenarioPath: string) {
         resolved: scenario,
       },
       cacheBytes: scenario.cacheMiB * 1024 * 1024,
-      conventions: { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS },
+      conventions: { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS, ...ROOFLINE_CONVENTIONS },
     },
   };
 }

@@ -1,10 +1,9 @@
 /**
- * Report sections on the static cost of each form (parameters, MACs, the three memory-traffic
- * estimates) and its place under the measured roofline. Private to src/report/.
+ * Report section on the static cost of each form (parameters, MACs, the three memory-traffic
+ * estimates); its place under the measured roofline is in _roofline.ts. Private to src/report/.
  *
  * @module
  */
-import { formatRatio } from "../text_format.ts";
 import {
   type CaseResult,
   FORM_LABELS,
@@ -12,30 +11,10 @@ import {
   type FormResult,
   type Forms,
   type Results,
-  type RooflinePoint,
-  roofsKey,
   type Totals,
 } from "../results/schema.ts";
-import {
-  axisType,
-  barChart,
-  type BarSeries,
-  color,
-  FORM_COLORS,
-  rooflineChart,
-  type RooflineGroup,
-} from "./charts.ts";
-import {
-  chart,
-  groupBy,
-  labeler,
-  ms,
-  num,
-  para,
-  type RenderContext,
-  section,
-  table,
-} from "./_html.ts";
+import { axisType, barChart, type BarSeries, color, FORM_COLORS } from "./charts.ts";
+import { chart, groupBy, labeler, num, para, type RenderContext, section, table } from "./_html.ts";
 
 /** Each form with its full label, in report order. */
 const LABELLED_FORMS = FORM_NAMES.map((f) => [f, FORM_LABELS[f].full] as const);
@@ -235,83 +214,4 @@ export function costSection(ctx: RenderContext, results: Results): string {
       "bytes minimum",
     ], rows),
   ]);
-}
-
-function rooflineRow(
-  id: string,
-  form: string,
-  block: string,
-  p: RooflinePoint,
-): (string | number)[] {
-  return [
-    id,
-    form,
-    block,
-    num(p.flops),
-    num(p.bytes),
-    num(p.intensity),
-    ms(p.measuredMs),
-    num(p.achievedGflops),
-    ms(p.boundMs),
-    formatRatio(p.overBound, 1),
-  ];
-}
-
-/** Each block of each form placed under the measured roofs of its provider. */
-export function rooflineSection(ctx: RenderContext, results: Results): string {
-  const roofs = Object.entries(results.context.roofline ?? {});
-  const body: string[] = [];
-  for (const [key, roof] of roofs) {
-    const cases = results.cases.filter((c): c is WithForms =>
-      c.forms !== undefined && roofsKey(c.config) === key &&
-      c.forms.multiBranch.roofline !== undefined
-    );
-    if (cases.length === 0) continue;
-    const blocks = [
-      ...new Set(cases.flatMap((c) => c.forms.multiBranch.roofline!.blocks.map((b) => b.block))),
-    ];
-    const groups: RooflineGroup[] = LABELLED_FORMS.flatMap(([form, name]) =>
-      blocks.map((block, i) => ({
-        label: `block ${block} ${name}`,
-        color: color(i),
-        pointStyle: form === "multiBranch" ? "triangle" : "circle",
-        points: cases.flatMap((c) =>
-          c.forms[form].roofline!.blocks.filter((b) => b.block === block && b.achievedGflops)
-            .map((b) => ({ x: b.intensity, y: b.achievedGflops! }))
-        ),
-      }))
-    ).filter((g) => g.points.length > 0);
-    const config = rooflineChart([{ label: `roof ${key}`, ...roof }], groups);
-    const rows = cases.flatMap((c) =>
-      LABELLED_FORMS.flatMap(([form, name]) => {
-        const r = c.forms[form].roofline!;
-        return [
-          ...r.blocks.map((b) => rooflineRow(c.id, name, String(b.block), b)),
-          rooflineRow(c.id, name, "all", r.total),
-        ];
-      })
-    );
-    const numbers = table(`roofline-${key}`, [
-      "case",
-      "form",
-      "block",
-      "FLOPs",
-      "bytes (cache-aware)",
-      "FLOP/byte",
-      "kernel ms",
-      "GFLOP/s",
-      "roof-bound ms",
-      "over bound",
-    ], rows);
-    body.push(
-      para(
-        `${key}: peak ${num(roof.peakGflops)} GFLOP/s (1024^3 MatMul), bandwidth ${
-          num(roof.bandwidthGBs)
-        } GB/s (64 MiB copy); ridge at ${num(roof.peakGflops / roof.bandwidthGBs)} FLOP/byte.`,
-      ),
-      chart(ctx, "roofline", `Roofline ${key}: blocks of every case`, 380, config, numbers),
-    );
-  }
-  if (body.length === 0) body.push(para("No roofs were measured or no case was profiled."));
-  return section("roofline", "Roofline", body);
 }

@@ -248,22 +248,35 @@ export interface RooflineGroup {
   readonly points: readonly XY[];
   readonly color: string;
   readonly pointStyle?: string;
+  /** Marker radius in pixels; default 5. */
+  readonly pointRadius?: number;
 }
 
-/** Measured roofs of one provider, as plotted. */
+/** Colours of the roofs, fastest level first: black, brown, purple, grey (apart from the points'). */
+const ROOF_COLORS = [7, 9, 11, 8].map((i) => PALETTE[i]);
+
+/** One measured roof (a level of the memory hierarchy with the peak), as plotted. */
 export interface RoofLine {
   readonly label: string;
   readonly peakGflops: number;
   readonly bandwidthGBs: number;
 }
 
+/** Options of {@linkcode rooflineChart}. */
+export interface RooflineChartOptions {
+  /** Title of the intensity axis; default: FLOP/byte of the cache-aware bytes (older results). */
+  readonly xTitle?: string;
+}
+
 /**
- * A log-log roofline: each roof is min(peak, bandwidth * intensity) drawn across the intensity
- * range of the points (one decade either side), then one scatter dataset per group.
+ * A log-log roofline: each roof (one per measured level) is min(peak, bandwidth * intensity)
+ * drawn across the intensity range of the points (one decade either side), then one scatter
+ * dataset per group.
  */
 export function rooflineChart(
   roofs: readonly RoofLine[],
   groups: readonly RooflineGroup[],
+  chartOptions: RooflineChartOptions = {},
 ): ChartConfig {
   const xs = groups.flatMap((g) => g.points.map((p) => p.x)).filter((x) => x > 0);
   const ridges = roofs.map((r) => r.peakGflops / r.bandwidthGBs);
@@ -279,11 +292,11 @@ export function rooflineChart(
     data: roofData(r),
     type: "line",
     showLine: true,
-    borderColor: color(7 - i),
-    backgroundColor: color(7 - i),
+    borderColor: ROOF_COLORS[i % ROOF_COLORS.length],
+    backgroundColor: ROOF_COLORS[i % ROOF_COLORS.length],
     borderWidth: 2,
     pointRadius: 0,
-    borderDash: i === 0 ? [] : [4, 3],
+    borderDash: i === 0 ? [] : [4 + 2 * i, 3],
   }));
   const pointSets: Dataset[] = groups.map((g) => ({
     label: g.label,
@@ -291,15 +304,75 @@ export function rooflineChart(
     borderColor: g.color,
     backgroundColor: g.color,
     pointStyle: g.pointStyle ?? "circle",
-    pointRadius: 5,
+    pointRadius: g.pointRadius ?? 5,
   }));
   const options = baseOptions(
-    { title: "arithmetic intensity (FLOP/byte, cache-aware bytes)", type: "logarithmic" },
+    {
+      title: chartOptions.xTitle ?? "arithmetic intensity (FLOP/byte, cache-aware bytes)",
+      type: "logarithmic",
+    },
     { title: "GFLOP/s", type: "logarithmic" },
   );
   return {
     type: "scatter",
     data: { datasets: [...roofSets, ...pointSets] },
+    options: {
+      ...options,
+      plugins: { legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 10 } } },
+    },
+  };
+}
+
+/** A plateau of the bandwidth sweep, as plotted: its roof across the sizes it covers. */
+export interface SweepLevel {
+  readonly label: string;
+  readonly bandwidthGBs: number;
+  /** Working sets the roof is drawn across, KiB. */
+  readonly fromKiB: number;
+  readonly toKiB: number;
+}
+
+/**
+ * The bandwidth sweep: best and median bandwidth by working set (log-log), and each level's roof
+ * as a flat segment over the sizes it holds.
+ */
+export function bandwidthSweepChart(
+  best: readonly XY[],
+  median: readonly XY[],
+  levels: readonly SweepLevel[],
+): ChartConfig {
+  const line = (label: string, data: readonly XY[], c: string, dash: number[] = []): Dataset => ({
+    label,
+    data,
+    type: "line",
+    showLine: true,
+    borderColor: c,
+    backgroundColor: c,
+    borderWidth: 2,
+    pointRadius: dash.length > 0 ? 0 : 3,
+    borderDash: dash,
+  });
+  const roofSets = levels.map((l, i) =>
+    line(
+      l.label,
+      [{ x: l.fromKiB, y: l.bandwidthGBs }, { x: l.toKiB, y: l.bandwidthGBs }],
+      ROOF_COLORS[i % ROOF_COLORS.length],
+      [6, 3],
+    )
+  );
+  const options = baseOptions(
+    { title: "working set (KiB)", type: "logarithmic" },
+    { title: "GB/s", type: "linear", min: 0 },
+  );
+  return {
+    type: "scatter",
+    data: {
+      datasets: [
+        line("best kernel time", best, color(0)),
+        line("median kernel time", median, color(1)),
+        ...roofSets,
+      ],
+    },
     options: {
       ...options,
       plugins: { legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 10 } } },

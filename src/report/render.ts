@@ -5,7 +5,8 @@
  * @module
  */
 import type { Results } from "../results/schema.ts";
-import { costSection, rooflineSection } from "./_cost.ts";
+import { costSection } from "./_cost.ts";
+import { rooflineSection } from "./_roofline.ts";
 import { createRenderContext, para } from "./_html.ts";
 import { conventionsSection } from "./_conventions.ts";
 import { headlineSection, resolutionSection } from "./_overview.ts";

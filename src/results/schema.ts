@@ -154,24 +154,96 @@ export interface ProfileRow {
   readonly runs: number;
 }
 
+/**
+ * One working-set size of the bandwidth sweep: a streaming kernel of onnxruntime run over a
+ * tensor that fits a working set of this size, timed by the profiler (best and median kernel time).
+ */
+export interface SweepPoint {
+  /** Bytes the kernel keeps live (its input and the tensors it writes). */
+  readonly workingSetBytes: number;
+  /** Bytes the kernel reads and writes per run (every pass counted). */
+  readonly bytes: number;
+  /** Best kernel time over the profiled runs of every round, microseconds. */
+  readonly bestUs: number;
+  /** Median kernel time over the profiled runs of every round, microseconds. */
+  readonly medianUs: number;
+  /** bytes / bestUs, GB/s: what the roofs are made of. */
+  readonly bandwidthGBs: number;
+  /**
+   * How reproducible the best is: 1 - bestUs / the median of each round's best kernel time;
+   * absent when there was one round (then 1 - bestUs / medianUs stands for it).
+   */
+  readonly noise?: number;
+}
+
+/** One level of the memory hierarchy as the bandwidth sweep found it: a plateau of the curve. */
+export interface MemoryLevel {
+  /**
+   * `L1`, `L2`, `L3` and `DRAM` when the knees are clear (three cache levels, then a plateau
+   * well past the last knee); otherwise named by size (`<= 1.4 MiB`), and `DRAM` for the last
+   * plateau when it spans at least two sizes past the last knee.
+   */
+  readonly name: string;
+  /**
+   * Effective capacity, bytes: the knee after this plateau (geometric middle of the two sweep
+   * sizes either side of the step); null for the last level, which holds any working set.
+   */
+  readonly capacityBytes: number | null;
+  /** The roof: best bandwidth measured on this plateau or any larger working set, GB/s. */
+  readonly bandwidthGBs: number;
+  /** Median of the plateau's points' bandwidths, GB/s. */
+  readonly medianGBs: number;
+  /** Smallest and largest working set of the sweep on this plateau, bytes. */
+  readonly sweepBytes: readonly [number, number];
+  /**
+   * Relative noise of the plateau: the median over its points of their `noise` (how far the
+   * best kernel time of a typical round sits from the best of all).
+   */
+  readonly noise: number;
+}
+
 /** Measured roofs of one provider on this machine. */
 export interface Roofs {
-  /** Peak compute from a large MatMul's kernel time, GFLOP/s. */
+  /** Peak compute from a large MatMul's kernel time (best of the profiled runs), GFLOP/s. */
   readonly peakGflops: number;
-  /** Memory bandwidth from a large elementwise copy's kernel time (bytes read + written), GB/s. */
+  /**
+   * Memory bandwidth of the slowest level (the last plateau of the sweep, DRAM when the knees
+   * are clear), GB/s; in results written before the sweep, a 64 MiB copy's bandwidth.
+   */
   readonly bandwidthGBs: number;
+  /** Relative noise of the peak: 1 - best/median MatMul kernel time; absent in older results. */
+  readonly peakNoise?: number;
+  /**
+   * One roof per level of the memory hierarchy, fastest first, from the bandwidth sweep;
+   * absent in results written before the sweep (then {@linkcode Roofs.bandwidthGBs} is the only roof).
+   */
+  readonly levels?: readonly MemoryLevel[];
+  /** The bandwidth sweep itself, by working set, so a reader can see the curve. */
+  readonly sweep?: readonly SweepPoint[];
 }
 
 /** One point placed under the roofs. */
 export interface RooflinePoint {
   /** FLOPs placed (`flops.total` of the form or block). */
   readonly flops: number;
-  /** Bytes moved (in results, the cache-aware estimate `bytes.cached`). */
+  /**
+   * Bytes moved: the traffic of the placement. With per-level roofs (`level` present), the working
+   * set (inputs, weights, outputs: `bytes.minimum`) that the level must supply at least once; in
+   * older results, the cache-aware estimate `bytes.cached`.
+   */
   readonly bytes: number;
   /** FLOPs per byte; 0 when no byte moves. */
   readonly intensity: number;
   /** max(flops / peak, bytes / bandwidth), ms: the fastest the roofs allow. */
   readonly boundMs: number;
+  /** Working set (inputs, weights and outputs), bytes; absent in older results. */
+  readonly workingSetBytes?: number;
+  /** Name of the smallest measured level holding the working set; absent in older results. */
+  readonly level?: string;
+  /** Bandwidth of that level, GB/s; absent in older results. */
+  readonly bandwidthGBs?: number;
+  /** Which roof gives the bound: `compute` or `bandwidth`; absent in older results. */
+  readonly boundBy?: "compute" | "bandwidth";
   /**
    * Measured time, ms: the sum of the profile's node medians (of the block's nodes, for a block);
    * absent when there is none above 0.
@@ -184,6 +256,17 @@ export interface RooflinePoint {
   readonly overBound?: number;
   /** flops / measured time, GFLOP/s; absent with measuredMs. */
   readonly achievedGflops?: number;
+  /**
+   * Relative measurement noise allowed below the bound before a point is a model error: the
+   * larger of 10% and the binding roof's own noise; absent with measuredMs or in older results.
+   */
+  readonly tolerance?: number;
+  /**
+   * True when the point ran faster than its bound by more than `tolerance`
+   * (overBound < 1 - tolerance): the roofline model is wrong there, not the kernel; absent with
+   * measuredMs or in older results.
+   */
+  readonly modelError?: boolean;
 }
 
 /** Node histograms of a form before and after onnxruntime's optimizer at one level. */
@@ -238,7 +321,10 @@ export interface FormResult extends Totals {
     /** Nodes that ran on another provider than the one asked for (CPU fallback). */
     readonly fallbackNodes: readonly string[];
   };
-  /** Placement under the measured roofs (bytes = the cache-aware estimate), per form and block. */
+  /**
+   * Placement under the measured roofs, per form and block: each against the roof of the
+   * smallest level holding its working set (in older results, one roof and the cache-aware bytes).
+   */
   readonly roofline?: {
     /** The whole form. */
     readonly total: RooflinePoint;

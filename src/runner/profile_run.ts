@@ -10,8 +10,14 @@ import { encodeModel } from "../onnx/encode.ts";
 import { decodeModel } from "../onnx/decode.ts";
 import { parseProfileTrace, profileRows } from "../profile/ort_profile.ts";
 import { opHistogram } from "../reparam/graph/fuse.ts";
-import { buildCopyGraph, buildMatMulGraph } from "../profile/roofline.ts";
-import type { OptimizationAudit, ProfileRow, Roofs } from "../results/schema.ts";
+import {
+  buildMatMulGraph,
+  buildSweepGraph,
+  planBandwidthSweep,
+  type SweepSize,
+} from "../profile/bandwidth_sweep.ts";
+import { detectMemoryLevels } from "../profile/memory_levels.ts";
+import type { OptimizationAudit, ProfileRow, Roofs, SweepPoint } from "../results/schema.ts";
 import { OPTIMIZATION_LEVELS, type OptimizationLevel } from "../scenario/schema.ts";
 import { createSession, type SessionOptions } from "./ort.ts";
 
@@ -82,34 +88,107 @@ export async function auditOptimizer(
   return audit;
 }
 
-async function bestKernelUs(
+/**
+ * Kernel times of a one-node graph's node over `runs` profiled runs (after one dropped warm-up
+ * run), microseconds, in run order.
+ */
+async function kernelTimesUs(
   graph: Graph,
   options: SessionOptions,
   workDir: string,
   tag: string,
-): Promise<number> {
-  const elements = graph.inputs[0].shape.reduce((a, b) => a * b, 1);
-  const input = new Float32Array(elements).fill(0.5);
-  const { rows } = await profileModel(graph, options, input, workDir, tag, 5);
-  const kernel = rows.find((r) => r.opType === "MatMul" || r.opType === "Mul");
-  if (!kernel) throw new Error(`Cannot measure roofs as the profile of "${tag}" has no kernel row`);
-  return kernel.medianUs;
+  runs: number,
+): Promise<number[]> {
+  const prefix = join(workDir, `${tag}_profile`);
+  const session = await createSession(encodeModel(graph), { ...options, profilePrefix: prefix });
+  try {
+    const shape = graph.inputs[0].shape;
+    const run = session.bind(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape);
+    for (let i = 0; i <= runs; i++) await run();
+    const tracePath = await findTrace(prefix, session.endProfiling());
+    const trace = parseProfileTrace(await Deno.readTextFile(tracePath));
+    await Deno.remove(tracePath).catch(() => {});
+    const times = [...trace.values()].find((e) => e.durUs.length > 1)?.durUs.slice(1);
+    if (!times) throw new Error(`Cannot measure roofs as the profile of "${tag}" has no kernel`);
+    return times;
+  } finally {
+    await session.release();
+  }
+}
+
+function median(values: readonly number[]): number {
+  const s = values.toSorted((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Options of {@linkcode measureRoofs}. */
+export interface MeasureRoofsOptions {
+  /**
+   * Rounds of the bandwidth sweep: each round runs every size once, smallest first, so drift
+   * and neighbours hit all sizes alike; each size keeps its best kernel time over all rounds.
+   * @default 3
+   */
+  readonly rounds?: number;
+  /**
+   * Profiled runs per size and round (after one dropped warm-up run).
+   * @default 6
+   */
+  readonly runs?: number;
+  /** The sweep's sizes; default: {@linkcode planBandwidthSweep} (repeated kernels on cpu only). */
+  readonly sweep?: readonly SweepSize[];
 }
 
 /**
- * Measures the roofs of a provider: peak GFLOP/s from a 1024^3 MatMul and bandwidth from a
- * 64 MiB elementwise copy, both from the kernel's own time in the profiler (no binding overhead).
+ * Measures the roofs of a provider from kernel times in onnxruntime's profiler (no binding
+ * overhead): peak GFLOP/s from a 1024^3 MatMul (best of 8 runs), and one bandwidth roof per
+ * level of the memory hierarchy from a sweep of streaming kernels over working sets from 8 KiB
+ * to 128 MiB (`detectMemoryLevels`). A few seconds on a CPU.
+ *
+ * @param options Provider, threads and its options (the optimizer runs at level all).
+ * @param workDir Scratch folder for the profiler's traces.
+ * @param measure Sweep rounds, runs and sizes.
+ * @returns Peak, levels (fastest first), the sweep, and the last level's bandwidth.
  */
 export async function measureRoofs(
   options: Omit<SessionOptions, "optimizationLevel">,
   workDir: string,
+  measure: MeasureRoofsOptions = {},
 ): Promise<Roofs> {
   const o = { ...options, optimizationLevel: "all" as const };
+  const { rounds = 3, runs = 6 } = measure;
   const matmul = buildMatMulGraph();
   const n = matmul.inputs[0].shape[0];
-  const matmulUs = await bestKernelUs(matmul, o, workDir, "roof_matmul");
-  const copy = buildCopyGraph();
-  const copyUs = await bestKernelUs(copy, o, workDir, "roof_copy");
-  const bytes = copy.inputs[0].shape[0] * 4 * 2;
-  return { peakGflops: (2 * n ** 3) / (matmulUs * 1e3), bandwidthGBs: bytes / (copyUs * 1e3) };
+  const matmulUs = await kernelTimesUs(matmul, o, workDir, "roof_matmul", 8);
+  const sizes = measure.sweep ?? planBandwidthSweep({ repeat: options.device === "cpu" });
+  const times: number[][] = sizes.map(() => []);
+  const roundBests: number[][] = sizes.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, size] of sizes.entries()) {
+      const graph = buildSweepGraph(size);
+      const us = await kernelTimesUs(graph, o, workDir, `roof_sweep${i}`, runs);
+      times[i].push(...us);
+      roundBests[i].push(Math.min(...us));
+    }
+  }
+  const sweep: SweepPoint[] = sizes.map((size, i) => {
+    const bestUs = Math.max(1, Math.min(...times[i])); // the profiler's resolution is 1 us
+    return {
+      workingSetBytes: size.workingSetBytes,
+      bytes: size.bytes,
+      bestUs,
+      medianUs: median(times[i]),
+      bandwidthGBs: size.bytes / (bestUs * 1e3),
+      ...(rounds > 1 ? { noise: 1 - bestUs / median(roundBests[i]) } : {}),
+    };
+  });
+  const levels = detectMemoryLevels(sweep);
+  const bestMatmulUs = Math.max(1, Math.min(...matmulUs));
+  return {
+    peakGflops: (2 * n ** 3) / (bestMatmulUs * 1e3),
+    bandwidthGBs: levels.at(-1)?.bandwidthGBs ?? NaN,
+    peakNoise: 1 - bestMatmulUs / median(matmulUs),
+    levels,
+    sweep,
+  };
 }

@@ -304,7 +304,7 @@ export const scenarioSchema = strictObject({
   tolerance: toleranceSchema.prefault({}).describe("Numerical equivalence check"),
   profile: boolean().default(true).describe("Whether to collect onnxruntime's per-node profile"),
   roofline: boolean().default(true).describe(
-    "Whether to measure the roofs (a 1024^3 MatMul and a 64 MiB copy per provider and threads)",
+    "Whether to measure the roofs (a 1024^3 MatMul, a bandwidth sweep) per provider and threads",
   ),
   webgpu: webgpuSchema.prefault({}).describe("WebGPU provider options"),
 }).superRefine(requireStemAxes as (s: unknown, ctx: z.RefinementCtx) => void, {
@@ -414,7 +414,7 @@ export interface Scenario {
   /** Whether to collect onnxruntime's per-node profile of each form. Default true. */
   profile: boolean;
   /**
-   * Whether to measure the roofs (a 1024^3 MatMul and a 64 MiB copy per provider and threads) and
+   * Whether to measure the roofs (a 1024^3 MatMul, a bandwidth sweep) per provider and threads and
    * place each form under them; only done with `profile` on. Default true.
    */
   roofline: boolean;
