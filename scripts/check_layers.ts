@@ -41,6 +41,7 @@ export const FLOORS: Readonly<Record<string, Floor>> = {
   "src/cli.ts": "entry point",
   "src/bench_loop.ts": "case loop and commands",
   "src/case.ts": "case loop and commands",
+  "src/int8_case.ts": "case loop and commands",
   "src/commands/": "case loop and commands",
   "src/args.ts": "case loop and commands",
   "src/output.ts": "case loop and commands",
@@ -48,7 +49,6 @@ export const FLOORS: Readonly<Record<string, Floor>> = {
   "src/stem/": "domain",
   "src/runner/": "domain",
   "src/profile/": "domain",
-  "src/quantize/": "domain",
   "src/report/": "domain",
   "src/gate/": "domain",
   "src/ab/": "domain",
@@ -57,6 +57,9 @@ export const FLOORS: Readonly<Record<string, Floor>> = {
   "src/results/": "foundation",
   "src/stats/": "foundation",
   "src/reparam/": "foundation",
+  // Pure functions over the graph IR and typed arrays, like reparam; the scenario schema embeds
+  // its quantization options.
+  "src/quantize/": "foundation",
   // Plain-text numbers and tables: imports nothing, used by commands, gate and report alike.
   "src/text_format.ts": "foundation",
 };

@@ -15,6 +15,9 @@ import { randomInput } from "./stem/weights.ts";
 import { compareOutputs, countCase, type CountedCase, describe } from "./case.ts";
 import type { CaseGraphs, CaseSource } from "./source/source.ts";
 import { scenarioSource } from "./source/mod.ts";
+import { quantizedOf, quantizedSource } from "./source/quantized.ts";
+import { ortCalibrator } from "./runner/calibrate_run.ts";
+import { blockErrors, type Int8FormMeasured, int8Result } from "./int8_case.ts";
 import { loadScenarioModels, type ScenarioModel } from "./source/scenario_models.ts";
 import { verifyFusion } from "./runner/verify.ts";
 import {
@@ -236,6 +239,14 @@ async function runCase(
     };
     const mb = await open(graphs.multiBranch);
     const rp = await open(graphs.reparameterized);
+    // An int8 case: the forms above are the QDQ models; the fp32 forms are timed beside them
+    const q = quantizedOf(graphs);
+    const fp32 = q
+      ? {
+        multiBranch: await open(q.fp32.multiBranch),
+        reparameterized: await open(q.fp32.reparameterized),
+      }
+      : undefined;
     // The very first call of each session (allocation, kernel choice, shader compiles) is the
     // equivalence run, so it is timed here and reported as firstRunMs.
     const firstRun = async (s: Session) => {
@@ -246,8 +257,18 @@ async function runCase(
     const [first, firstRp] = [await firstRun(mb), await firstRun(rp)];
     const [outMb, outRp] = [first.out, firstRp.out];
     const firstRunMs = { multiBranch: first.ms, reparameterized: firstRp.ms };
-    const equivalence = graphs.equivalence?.method === "noise-floor"
-      ? await noiseFloorEquivalence(graphs, input, graphs.equivalence.taps)
+    // An int8 case's equivalence is the fusion proof of its fp32 forms (the int8 error is apart)
+    const fp32Out = fp32
+      ? {
+        multiBranch: (await fp32.multiBranch.run(input, graphs.inputShape)).data,
+        reparameterized: (await fp32.reparameterized.run(input, graphs.inputShape)).data,
+      }
+      : undefined;
+    const proofGraphs = q ? q.fp32 : graphs;
+    const equivalence = proofGraphs.equivalence?.method === "noise-floor"
+      ? await noiseFloorEquivalence(proofGraphs, input, proofGraphs.equivalence.taps)
+      : fp32Out
+      ? compareOutputs(fp32Out.multiBranch, fp32Out.reparameterized, scenario.tolerance.maxAbsError)
       : compareOutputs(outMb.data, outRp.data, scenario.tolerance.maxAbsError);
     const crossProvider = provider === "cpu" ? undefined : await crossProviderCheck(
       graphs,
@@ -263,6 +284,12 @@ async function runCase(
       multiBranch: mb.bind(input, graphs.inputShape),
       reparameterized: rp.bind(input, graphs.inputShape),
       overhead: overhead.bind(new Float32Array(outputSize), outputShape),
+      ...(fp32
+        ? {
+          fp32MultiBranch: fp32.multiBranch.bind(input, graphs.inputShape),
+          fp32Reparameterized: fp32.reparameterized.bind(input, graphs.inputShape),
+        }
+        : {}),
     }, { warmup: scenario.warmup, sampling: scenario.sampling });
     const seed = scenario.seed;
     const latency = (name: "multiBranch" | "reparameterized") => ({
@@ -285,6 +312,37 @@ async function runCase(
         { ...built.forms[name], latencyMs: latency(name) },
         analyzeInput,
       );
+    const forms = {
+      multiBranch: await analyze("multiBranch"),
+      reparameterized: await analyze("reparameterized"),
+    };
+    let int8;
+    if (q && fp32Out) {
+      const fp32Task = { multiBranch: "fp32MultiBranch", reparameterized: "fp32Reparameterized" };
+      const measured = (name: "multiBranch" | "reparameterized"): Int8FormMeasured => {
+        const t = m[fp32Task[name]];
+        const r = compareMedians(t.samplesMs, m[name].samplesMs, { paired: true, seed });
+        return {
+          output: name === "multiBranch" ? outMb.data : outRp.data,
+          fp32LatencyMs: {
+            ...summarize(t.samplesMs, { seed }),
+            firstRunMs: t.firstRoundMs,
+            warmupRuns: t.warmupRuns,
+            samplesMs: t.samplesMs,
+          },
+          speedupOverFp32: { ratio: r.ratio, ci95: r.ci95 },
+          ...(forms[name].optimization ? { optimization: forms[name].optimization } : {}),
+        };
+      };
+      int8 = int8Result(
+        q,
+        scenario,
+        config.optimizationLevel,
+        fp32Out.multiBranch,
+        { multiBranch: measured("multiBranch"), reparameterized: measured("reparameterized") },
+        await blockErrors(q, input),
+      );
+    }
     return {
       id: c.id,
       config,
@@ -295,13 +353,11 @@ async function runCase(
         latencyIncludes: latencyIncludes(provider),
       },
       outputShape: outMb.dims,
-      forms: {
-        multiBranch: await analyze("multiBranch"),
-        reparameterized: await analyze("reparameterized"),
-      },
+      forms,
       equivalence: crossProvider ? { ...equivalence, crossProvider } : equivalence,
       speedup: { ratio: speedup.ratio, ci95: speedup.ci95 },
       overheadMs,
+      ...(int8 ? { int8 } : {}),
     };
   } finally {
     for (const s of sessions) await s.release();
@@ -359,7 +415,11 @@ export async function runBench(
   const models = options.models ??
     (scenario.models ? await loadScenarioModels(scenario, context.scenario.path) : []);
   const cases = expandScenario(scenario, models);
-  const source = scenarioSource(scenario, models);
+  const source = quantizedSource(
+    scenarioSource(scenario, models),
+    scenario.quantization,
+    ortCalibrator(scenario.quantization, scenario.seed),
+  );
   const done: CaseResult[] = [];
   const state: RunState = {
     workDir: await Deno.makeTempDir({ prefix: "repstem-" }),

@@ -19,6 +19,7 @@ import { DEFAULT_OUT, DEFAULT_SCENARIO, HELP } from "./help.ts";
 import { COUNTING_CONVENTIONS } from "../profile/counts.ts";
 import { MEASURING_CONVENTIONS } from "../case.ts";
 import { ROOFLINE_CONVENTIONS } from "../profile/roofline.ts";
+import { INT8_CONVENTIONS } from "../quantize/options.ts";
 import { writeResults } from "../results/io.ts";
 
 /**
@@ -42,7 +43,12 @@ export async function loadContextInput(scenarioPath: string) {
         resolved: scenario,
       },
       cacheBytes: scenario.cacheMiB * 1024 * 1024,
-      conventions: { ...COUNTING_CONVENTIONS, ...MEASURING_CONVENTIONS, ...ROOFLINE_CONVENTIONS },
+      conventions: {
+        ...COUNTING_CONVENTIONS,
+        ...MEASURING_CONVENTIONS,
+        ...ROOFLINE_CONVENTIONS,
+        ...(scenario.precisions.includes("int8") ? INT8_CONVENTIONS : {}),
+      },
     },
   };
 }

@@ -25,8 +25,15 @@ import { loadContextInput } from "./bench.ts";
 import { type Case, type CaseConfig, expandScenario } from "../scenario/expand.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { countCase } from "../case.ts";
-import { modelSource, routeSource, type ScenarioModel } from "../source/mod.ts";
+import {
+  type CaseSource,
+  modelSource,
+  routeSource,
+  type ScenarioModel,
+  stemSource,
+} from "../source/mod.ts";
 import { stemCountSource } from "../source/stem.ts";
+import { PLACEHOLDER_CALIBRATOR, quantizedSource } from "../source/quantized.ts";
 import { parseShapeFlags, withInputShape } from "../onnx/input_shape.ts";
 import { loadModelInput } from "../source/model_file.ts";
 import { countGraph } from "../profile/counts.ts";
@@ -74,9 +81,10 @@ export function countsOnlyContext(input: ContextInput, startedAt: string): Conte
 
 /** What a case's graphs are built from: its spec, or its model file. */
 function buildKey(config: CaseConfig): string {
-  if (config.model) return `model ${config.model.name} ${config.model.sha256}`;
+  const precision = config.precision ?? "fp32";
+  if (config.model) return `model ${config.model.name} ${config.model.sha256} ${precision}`;
   const { inChannels, width, branches, scaleBranch, se, activation } = config;
-  return `stem ${inChannels} ${width} ${branches} ${scaleBranch} ${se} ${activation}`;
+  return `stem ${inChannels} ${width} ${branches} ${scaleBranch} ${se} ${activation} ${precision}`;
 }
 
 /** What a case's counts depend on: all of its config but how onnxruntime runs it. */
@@ -128,7 +136,17 @@ export async function countScenario(
 ): Promise<Results> {
   const startedAt = new Date().toISOString();
   // Grouped by spec, one spec's graphs at a time suffice
-  const source = routeSource(stemCountSource({ keep: 1 }), modelSource(models));
+  const fp32 = routeSource(stemCountSource({ keep: 1 }), modelSource(models));
+  // int8 cases need real weights (BatchNorm folding, dead channels) but no calibrated ranges:
+  // their counts do not depend on ranges, so placeholder ones keep onnxruntime out of counting
+  const int8 = quantizedSource(
+    routeSource(stemSource(scenario.seed), modelSource(models)),
+    scenario.quantization,
+    PLACEHOLDER_CALIBRATOR,
+  );
+  const source: CaseSource = {
+    build: (config) => (config.precision === "int8" ? int8 : fp32).build(config),
+  };
   const perNode = options.perNode ?? false;
   const all = expandScenario(scenario, models);
   const groups = new Map<string, number[]>();

@@ -40,13 +40,35 @@ function parsePct(name: string, value: string | boolean | string[] | undefined, 
   return pct / 100;
 }
 
-/** The two thresholds as gateResults takes them, from `--threshold` and `--time-threshold`. */
-function parseThresholds(v: OptionValues): { threshold?: number; timeThreshold?: number } {
+/** `--sqnr-threshold DB`: decibels >= 0, with or without a `dB` suffix. */
+function parseDb(name: string, value: string | boolean | string[] | undefined) {
+  if (value === undefined) return undefined;
+  const text = String(value).replace(/\s*db$/i, "").trim();
+  const db = Number(text);
+  if (typeof value !== "string" || text === "" || !(db >= 0 && Number.isFinite(db))) {
+    throw new UsageError(
+      `Cannot gate as '--${name}' must be a number of dB >= 0: current value is ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return db;
+}
+
+/**
+ * The thresholds as gateResults takes them, from `--threshold`, `--time-threshold` and
+ * `--sqnr-threshold`.
+ */
+function parseThresholds(
+  v: OptionValues,
+): { threshold?: number; timeThreshold?: number; sqnrThresholdDb?: number } {
   const threshold = parsePct("threshold", v.threshold, 100);
   const timeThreshold = parsePct("time-threshold", v["time-threshold"], 10000);
+  const sqnrThresholdDb = parseDb("sqnr-threshold", v["sqnr-threshold"]);
   return {
     ...(threshold !== undefined ? { threshold } : {}),
     ...(timeThreshold !== undefined ? { timeThreshold } : {}),
+    ...(sqnrThresholdDb !== undefined ? { sqnrThresholdDb } : {}),
   };
 }
 
@@ -114,6 +136,7 @@ export function gateCommand(args: string[]): Promise<number> {
       current: { type: "string" },
       threshold: { type: "string" },
       "time-threshold": { type: "string" },
+      "sqnr-threshold": { type: "string" },
       json: { type: "boolean" },
       markdown: { type: "string" },
       "allow-different-context": { type: "boolean" },

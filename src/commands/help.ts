@@ -5,7 +5,11 @@
  * @module
  */
 import { RESULTS_SCHEMA_VERSION } from "../results/schema.ts";
-import { DEFAULT_THRESHOLD, DEFAULT_TIME_THRESHOLD } from "../gate/gate.ts";
+import {
+  DEFAULT_SQNR_THRESHOLD_DB,
+  DEFAULT_THRESHOLD,
+  DEFAULT_TIME_THRESHOLD,
+} from "../gate/gate.ts";
 
 /** Scenario run when none is given. */
 export const DEFAULT_SCENARIO = "scenarios/default.json";
@@ -153,7 +157,10 @@ traffic and node histograms of both forms must equal the baseline's, and the equ
 must stay within tolerance. Time gates: a form's median regresses when the 95% bootstrap
 interval of median(current)/median(baseline) lies above 1 + time threshold; the within-run
 speedup regresses when its interval's upper bound is below baseline speedup x (1 - threshold).
-Missing, errored and newly skipped cases fail; new cases are noted.
+Int8 cases: a form's output SQNR (not the per-block SQNRs) regresses when it is below the
+baseline's less the SQNR threshold, and a form that lost its integer kernels fails; a baseline
+without int8 results is not compared. Missing, errored and newly skipped cases fail; new cases
+are noted.
 
 Options:
   --baseline FILE            accepted results (e.g. reports/baselines/ci.json)
@@ -162,6 +169,8 @@ Options:
   --time-threshold PCT       allowed slowdown of a median between runs, in percent (default ${TIME_THRESHOLD_PCT}:
                              absolute times on a shared machine vary up to 2x; calibrate a quiet
                              runner and tighten it)
+  --sqnr-threshold DB        allowed drop of an int8 case's output SQNR per form, in dB
+                             (default ${DEFAULT_SQNR_THRESHOLD_DB}; about 6 dB per bit)
   --allow-different-context  gate runs from another CPU, core count or ORT version: the absolute
                              time gate is skipped, the other gates run (otherwise exit 2)
   --json                     print the verdict as JSON on stdout (the table goes to stderr)

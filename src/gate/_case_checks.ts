@@ -1,6 +1,6 @@
 /**
- * The checks of one case: presence and state here, the hard gates from _hard_gates.ts, then
- * time and speedup. Private to src/gate; gate.ts documents the rules.
+ * The checks of one case: presence and state here, the hard gates from _hard_gates.ts, the int8
+ * gate from _int8_checks.ts, then time and speedup. Private to src/gate; gate.ts documents the rules.
  *
  * @module
  */
@@ -16,6 +16,7 @@ import { compareMedians } from "../stats/compare.ts";
 import { median, sortSamples } from "../stats/summarize.ts";
 import { formatMs, formatPercent, formatRatio, formatSignedPercent } from "../text_format.ts";
 import { countChecks, equivalenceChecks, optimizerChecks } from "./_hard_gates.ts";
+import { int8Checks } from "./_int8_checks.ts";
 import type { Check } from "./verdict.ts";
 
 /** How the gate treats one case. */
@@ -24,6 +25,8 @@ export interface CaseSettings {
   readonly threshold: number;
   /** Allowed relative slowdown of a median, as a fraction. */
   readonly timeThreshold: number;
+  /** Allowed drop of an int8 form's output SQNR below the baseline's, dB. */
+  readonly sqnrThresholdDb: number;
   readonly seed: number;
   readonly resamples: number;
   /** Whether the absolute-time gate runs; `reason` (when set) is reported on this case. */
@@ -165,6 +168,7 @@ export function checkCase(
   }
   if (c.state === "completed") checks.push(...equivalenceChecks(id, b, c));
   if (b?.state !== "completed" || c.state !== "completed") return checks;
+  checks.push(...int8Checks(id, b, c, s.sqnrThresholdDb));
   if (s.time.run) {
     for (const form of FORM_NAMES) {
       checks.push(timeCheck(id, form, b.forms[form], c.forms[form], s));

@@ -51,6 +51,19 @@ function checkForm(form: unknown, where: string, timed: boolean): string[] {
   return problems;
 }
 
+/** An int8 result's fields the int8 gate reads: per form, the output SQNR and `integer`. */
+function checkInt8(int8: unknown, where: string): string[] {
+  if (!isObject(int8)) return [`${where} must be an object`];
+  return ["multiBranch", "reparameterized"].flatMap((name) => {
+    const sqnr = at(int8, `forms.${name}.error.sqnrDb`);
+    const ok = (typeof sqnr === "number" || sqnr === null) &&
+      typeof at(int8, `forms.${name}.integer`) === "boolean";
+    return ok
+      ? []
+      : [`${where}.forms.${name} must have a numeric error.sqnrDb and an integer flag`];
+  });
+}
+
 function checkCase(c: unknown, i: number): string[] {
   const where = `cases[${i}]`;
   if (!isObject(c)) return [`${where} must be an object`];
@@ -83,6 +96,7 @@ function checkCase(c: unknown, i: number): string[] {
     ) {
       problems.push(`${named}.equivalence must have a numeric maxAbsError and tolerance`);
     }
+    if (c.int8 !== undefined) problems.push(...checkInt8(c.int8, `${named}.int8`));
   }
   return problems;
 }

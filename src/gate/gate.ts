@@ -22,6 +22,13 @@
  * regresses when the current interval's upper bound is below `baseline ratio * (1 - threshold)`.
  * It runs even when the contexts differ, where absolute times mean nothing.
  *
+ * The int8 gate compares an int8 case's quantization error per form: it fails when the current
+ * output SQNR is below the baseline's less `sqnrThresholdDb` (the SQNR is deterministic for one
+ * scenario, so the threshold absorbs ORT kernel and platform rounding, not noise), and when a
+ * form that ran as integer kernels in the baseline now runs a Conv in float. Only the output
+ * SQNR of each form is gated; the per-block SQNRs explain it in the report. A baseline written
+ * before int8 results existed has nothing to compare: its int8 cases get a skip, not a failure.
+ *
  * @module
  */
 import type { CaseResult, Context, Results } from "../results/schema.ts";
@@ -49,6 +56,14 @@ export const DEFAULT_THRESHOLD = 0.2;
  */
 export const DEFAULT_TIME_THRESHOLD = 1.6;
 
+/**
+ * Default SQNR threshold of int8 cases: 1 dB, about a sixth of a bit (6.02 dB per bit). The SQNR
+ * is deterministic for one scenario and ORT build; 1 dB leaves room for another CPU's integer
+ * kernels rounding differently while catching a calibration or quantizer change that costs
+ * accuracy.
+ */
+export const DEFAULT_SQNR_THRESHOLD_DB = 1;
+
 /** Options of {@linkcode gateResults}. */
 export interface GateOptions {
   /**
@@ -62,6 +77,11 @@ export interface GateOptions {
    * @default {DEFAULT_TIME_THRESHOLD}
    */
   readonly timeThreshold?: number;
+  /**
+   * Allowed drop of an int8 case's output SQNR below the baseline's, per form, in dB (>= 0).
+   * @default {DEFAULT_SQNR_THRESHOLD_DB}
+   */
+  readonly sqnrThresholdDb?: number;
   /**
    * Gate runs whose contexts differ (ORT version, CPU model or cores, arch, GPU adapter, or a
    * case's config, provider or provider options): the absolute-time gate is skipped and the others run. Without it such runs are
@@ -97,6 +117,29 @@ function runInfo(context: Context, cases: number): RunInfo {
   };
 }
 
+/**
+ * The int8 gate's row: absent when no case of either run has int8 results, not run when no case
+ * has them in both (an older baseline).
+ */
+function int8Gate(
+  base: ReadonlyMap<string, CaseResult>,
+  cur: ReadonlyMap<string, CaseResult>,
+  common: readonly string[],
+  thresholdDb: number,
+): GateRun[] {
+  const has = (c: CaseResult | undefined) => c?.state === "completed" && c.int8 !== undefined;
+  if (![...base.values(), ...cur.values()].some(has)) return [];
+  return common.some((id) => has(base.get(id)) && has(cur.get(id)))
+    ? [{
+      gate: "int8",
+      ran: true,
+      reason:
+        `output SQNR per form (not per block): fails below the baseline's less ${thresholdDb} ` +
+        "dB; a form that lost its integer kernels fails",
+    }]
+    : [{ gate: "int8", ran: false, reason: "no int8 case has int8 results in both runs" }];
+}
+
 function caseStatus(checks: readonly Check[], inBaseline: boolean, inCurrent: boolean) {
   if (!inCurrent) return "missing";
   if (checks.some((c) => c.status === "fail")) return "fail";
@@ -104,16 +147,19 @@ function caseStatus(checks: readonly Check[], inBaseline: boolean, inCurrent: bo
 }
 
 /**
- * Gates a current results object against a baseline. `threshold` sets the speedup gate and
- * `timeThreshold` the time gate, each independently of the other.
+ * Gates a current results object against a baseline. `threshold` sets the speedup gate,
+ * `timeThreshold` the time gate and `sqnrThresholdDb` the int8 gate, each independently of the
+ * others.
  *
  * @param baseline The accepted run.
  * @param current The run to judge.
  * @param options Threshold, context policy and bootstrap settings.
  * @returns The verdict: `pass`, `regressed` (a check failed: a changed count, an equivalence
- * error over tolerance, a time or speedup regression, a missing, errored or newly skipped case)
+ * error over tolerance, an int8 SQNR drop or lost integer kernels, a time or speedup
+ * regression, a missing, errored or newly skipped case)
  * or `incomparable` (contexts differ without `allowDifferentContext`, or no case in common).
- * @throws {RangeError} When `threshold` is not in (0, 1).
+ * @throws {RangeError} When `threshold` is not in (0, 1), `timeThreshold` is not > 0 or
+ * `sqnrThresholdDb` is not a finite number >= 0.
  * @throws {SyntaxError} When a results object lacks a field the gate reads, or repeats a case id.
  * @example
  * ```ts
@@ -145,6 +191,12 @@ export function gateResults(
   if (!(timeThreshold > 0 && Number.isFinite(timeThreshold))) {
     throw new RangeError(
       `Cannot gate as 'timeThreshold' must be > 0: current value is ${timeThreshold}`,
+    );
+  }
+  const sqnrThresholdDb = options.sqnrThresholdDb ?? DEFAULT_SQNR_THRESHOLD_DB;
+  if (!(sqnrThresholdDb >= 0 && Number.isFinite(sqnrThresholdDb))) {
+    throw new RangeError(
+      `Cannot gate as 'sqnrThresholdDb' must be a finite number >= 0: current value is ${sqnrThresholdDb}`,
     );
   }
   const sources = options.sources ?? { baseline: "baseline", current: "current" };
@@ -181,6 +233,7 @@ export function gateResults(
   const settings = {
     threshold,
     timeThreshold,
+    sqnrThresholdDb,
     seed: options.seed ?? DEFAULT_SEED,
     resamples: options.resamples ?? 2000,
     optimizer: timeRuns,
@@ -207,6 +260,7 @@ export function gateResults(
       ? { gate: "optimizer", ran: true, reason: "same ORT build and CPU: histograms must match" }
       : { gate: "optimizer", ran: false, reason: `context differs (${blockedBy})` },
     { gate: "equivalence", ran: true, reason: "max abs error must stay within tolerance" },
+    ...int8Gate(base, cur, common, sqnrThresholdDb),
     timeRuns
       ? {
         gate: "time",
@@ -235,6 +289,7 @@ export function gateResults(
     problems,
     threshold,
     timeThreshold,
+    sqnrThresholdDb,
     baseline: runInfo(baseline.context, baseline.cases.length),
     current: runInfo(current.context, current.cases.length),
     context: { differences, allowDifferentContext: allow },

@@ -27,6 +27,8 @@ export interface ContextDifference {
  * - `optimizer`: onnxruntime's node histograms after each optimization level equal the
  *   baseline's (deterministic for one ORT build and CPU, so only run when those match);
  * - `equivalence`: the forms' max absolute output difference stays within the tolerance;
+ * - `int8`: an int8 case's output SQNR per form did not drop beyond the threshold (dB) below the
+ *   baseline's, and a form that ran as integer kernels still does (per-block SQNR is not gated);
  * - `time`: each form's median latency did not grow beyond the threshold and the noise;
  * - `speedup`: the within-run speedup (multi-branch over reparameterized) did not shrink beyond
  *   the threshold and the noise.
@@ -37,6 +39,7 @@ export const GATE_NAMES = [
   "counts",
   "optimizer",
   "equivalence",
+  "int8",
   "time",
   "speedup",
 ] as const;
@@ -59,7 +62,10 @@ export interface Check {
   readonly metric: string;
   /** What the check found. */
   readonly status: CheckStatus;
-  /** Baseline value: a count, median ms, speedup ratio, max abs error or a state; null for NaN. */
+  /**
+   * Baseline value: a count, median ms, speedup ratio, max abs error, SQNR dB, a state or the
+   * kernels an int8 form ran; null for NaN.
+   */
   readonly baseline?: number | string | null;
   /** Current value, same units as `baseline`. */
   readonly current?: number | string | null;
@@ -70,7 +76,7 @@ export interface Check {
   /**
    * The bound the gate held the value to: time, the largest allowed lower bound of `ci95`
    * (1 + threshold); speedup, the smallest allowed upper bound of `ci95`; equivalence, the
-   * tolerance.
+   * tolerance; int8, the smallest allowed output SQNR in dB (baseline less the threshold).
    */
   readonly limit?: number;
   /** One sentence a person reads in a CI log. */
@@ -126,6 +132,11 @@ export interface Verdict {
   readonly threshold: number;
   /** Allowed relative slowdown of a form's median between the runs, as a fraction. */
   readonly timeThreshold: number;
+  /**
+   * Allowed drop of an int8 case's output SQNR below the baseline's, dB. Absent in verdicts
+   * written before int8 cases existed.
+   */
+  readonly sqnrThresholdDb?: number;
   /** The baseline run. */
   readonly baseline: RunInfo;
   /** The current run. */

@@ -51,6 +51,7 @@ function value(check: Check, v: Check["baseline"]): string {
   if (check.gate === "time") return `${num(v)} ms`;
   if (check.gate === "speedup") return formatRatio(v, 3);
   if (check.gate === "equivalence") return v.toExponential(1);
+  if (check.gate === "int8") return `${v.toFixed(2)} dB`;
   return String(v);
 }
 
@@ -63,6 +64,12 @@ function change(check: Check): string {
   }
   if (check.gate === "speedup" && ci) return formatInterval(ci, 3);
   const [b, c] = [check.baseline, check.current];
+  if (check.gate === "int8") {
+    // dB are already logarithmic: the change is a difference, not a ratio
+    return typeof b === "number" && typeof c === "number"
+      ? `${c >= b ? "+" : ""}${(c - b).toFixed(2)} dB`
+      : "";
+  }
   if (typeof b === "number" && typeof c === "number" && b !== 0 && b !== c) {
     return check.gate === "equivalence" ? "" : formatSignedPercent(c / b - 1);
   }
@@ -73,6 +80,7 @@ function limit(check: Check): string {
   if (check.limit === undefined) return "";
   if (check.gate === "time") return `lo <= ${formatSignedPercent(check.limit - 1)}`;
   if (check.gate === "speedup") return `hi >= ${formatRatio(check.limit, 3)}`;
+  if (check.gate === "int8") return `>= ${check.limit.toFixed(2)} dB`;
   return `<= ${check.limit.toExponential(0)}`;
 }
 
@@ -105,9 +113,12 @@ function headline(v: Verdict): string {
     : v.outcome === "regressed"
     ? `REGRESSED (${v.tally.fail} check(s) failed in ${failedCases} of ${v.cases.length} case(s))`
     : "CANNOT COMPARE";
+  const sqnr = v.gates.some((g) => g.gate === "int8") && v.sqnrThresholdDb !== undefined
+    ? `, int8 SQNR ${v.sqnrThresholdDb} dB`
+    : "";
   return `RepStem gate: ${what}; thresholds: time ${formatPercent(v.timeThreshold)}, speedup ${
     formatPercent(v.threshold)
-  }`;
+  }${sqnr}`;
 }
 
 function runLine(info: RunInfo, path: string | undefined): string {

@@ -158,7 +158,9 @@ const SETTING_SLOTS: Readonly<Record<string, readonly number[]>> = {
 };
 
 /**
- * The role of a constant tensor read by a node at input `slot`: non-float ones are constants;
+ * The role of a constant tensor read by a node at input `slot`: the integer weights and biases
+ * of a quantized model (a DequantizeLinear's data input, more than one element) are parameters;
+ * other non-float ones are constants;
  * BatchNormalization mean and var are buffers; layer weights and biases (see WEIGHT_SLOTS) are
  * parameters; settings (see SETTING_SLOTS) and float scalars (at most 1 element) are constants;
  * any other float tensor is a parameter.
@@ -170,6 +172,9 @@ const SETTING_SLOTS: Readonly<Record<string, readonly number[]>> = {
  * @returns The role.
  */
 export function roleOf(node: Node, slot: number, dataType: number, elements: number): Role {
+  // A quantized model's weights and biases: int8 (or uint8) kernels and int32 biases that a
+  // DequantizeLinear turns back into float for the layer
+  if (node.opType === "DequantizeLinear" && slot === 0 && elements > 1) return "params";
   if (!isFloatType(dataType)) return "constants";
   if (node.opType === "BatchNormalization" && (slot === 3 || slot === 4)) return "buffers";
   if (WEIGHT_SLOTS[node.opType]?.includes(slot)) return "params";

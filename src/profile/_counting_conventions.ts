@@ -13,11 +13,12 @@ export const COUNTING_CONVENTIONS: Record<string, string> = Object.freeze({
     "values) read as weights or biases of Conv, ConvTranspose, Gemm, BatchNormalization " +
     "(scale gamma, bias beta), LayerNormalization, InstanceNormalization, GroupNormalization " +
     "and PRelu's slope, whatever their size, and every other float constant tensor of more " +
-    "than 1 element (MatMul weights, layer-scale factors) unless it is a buffer or a setting. " +
+    "than 1 element (MatMul weights, layer-scale factors) unless it is a buffer or a setting; " +
+    "in a quantized (QDQ) model, the int8 weights and int32 biases a DequantizeLinear reads. " +
     "Each tensor counts once, at the first node that reads it.",
   buffers: "BatchNormalization running mean and var elements, reported apart from params.",
   constants: "Elements of every other constant tensor, at their first reader: non-float ones " +
-    "(int64 shapes, quantized data), float ones of at most 1 element (e.g. the GELU scalars " +
+    "(int64 shapes, zero points), float ones of at most 1 element (e.g. the GELU scalars " +
     "sqrt(2), 1, 0.5) and settings (Resize roi/scales/sizes, Upsample scales, Clip bounds, Pad " +
     "pads/value/axes, Range bounds, ConstantOfShape shape, QuantizeLinear/DequantizeLinear " +
     "scale and zero point); unused ones count in the graph total only.",

@@ -146,3 +146,22 @@ export function parseQuantizationOptions(
   );
   throw new RangeError(lines.join("\n"));
 }
+
+/** How the int8 errors are measured, written into the results' conventions. */
+export const INT8_CONVENTIONS: Readonly<Record<string, string>> = {
+  int8: "int8 cases quantize each form as a QDQ model with the harness's own quantizer: every " +
+    "Conv+BatchNormalization pair folded first (onnxruntime's quantization pre-processing; the " +
+    "multi-branch form stays multi-branch, each branch conv quantized on its own), then " +
+    "QuantizeLinear/DequantizeLinear around each Conv's input, weight and output, bias int32 " +
+    "at input scale x weight scale; activation ranges from seeded calibration inputs distinct " +
+    "from the evaluation input, run on the CPU provider with the optimizer off",
+  int8Error: "SQNR = 10 log10(sum ref^2 / sum (ref - int8)^2) in dB, ref the fp32 multi-branch " +
+    "form's output on the evaluation input (about 6 dB per bit; higher is better); the output's " +
+    "error at the case's provider and level; per block, the block's output with the optimizer " +
+    "off (CPU), the error accumulated up to it",
+  int8Kernels: "integer kernels: op types onnxruntime's optimized model holds at the case's " +
+    "level whose name starts with QLinear or ends with Integer (or QGemm); a Conv, FusedConv or " +
+    "NCHWc Conv left after optimization ran in float",
+  int8Speedup: "speedupOverFp32: median(fp32 form) / median(int8 form), the four sessions " +
+    "interleaved in the same rounds, ci95 by paired bootstrap over rounds",
+};

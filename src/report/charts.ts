@@ -379,3 +379,58 @@ export function bandwidthSweepChart(
     },
   };
 }
+
+/**
+ * The per-channel weight ranges of one conv: a bar of max |w| per output channel (left axis, up
+ * to the tensor's max |w|), and a point per channel at the share of the int8 range it uses under
+ * one per-tensor scale (right axis, 0 to 100%). The share is the channel's max |w| over the
+ * tensor's, so each point sits on its bar's top: read a bar against the right axis for its share.
+ *
+ * @param labels One label per channel.
+ * @param maxAbs max |w| per channel.
+ * @param rangeSharePct Share of the int8 range per channel, in percent.
+ * @returns A bar chart with a second, point-only dataset on the right axis.
+ */
+export function channelRangeChart(
+  labels: readonly string[],
+  maxAbs: readonly (number | null)[],
+  rangeSharePct: readonly (number | null)[],
+): ChartConfig {
+  const top = Math.max(0, ...maxAbs.filter((v): v is number => Number.isFinite(v)));
+  const base = baseOptions(
+    { title: "output channel", type: "category" },
+    { title: "max |w|", min: 0, ...(top > 0 ? { max: top } : {}) },
+  );
+  const right = {
+    ...scale({ title: "share of the int8 range, % (per-tensor scale)", min: 0, max: 100 }),
+    position: "right",
+    grid: { drawOnChartArea: false },
+  };
+  return {
+    type: "bar",
+    data: {
+      labels,
+      datasets: [
+        {
+          label: "max |w|",
+          data: maxAbs,
+          backgroundColor: color(0),
+          borderColor: color(0),
+          borderWidth: 1,
+          yAxisID: "y",
+        },
+        {
+          label: "share of the int8 range under one per-tensor scale (%)",
+          data: rangeSharePct,
+          type: "line",
+          showLine: false,
+          yAxisID: "y1",
+          backgroundColor: color(5),
+          borderColor: color(5),
+          pointRadius: 3,
+        },
+      ],
+    },
+    options: { ...base, scales: { ...(base.scales as Record<string, unknown>), y1: right } },
+  };
+}

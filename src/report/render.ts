@@ -8,6 +8,7 @@ import type { Results } from "../results/schema.ts";
 import { costSection } from "./_cost.ts";
 import { rooflineSection } from "./_roofline.ts";
 import { createRenderContext, para } from "./_html.ts";
+import { int8Section } from "./_int8.ts";
 import { conventionsSection } from "./_conventions.ts";
 import { headlineSection, resolutionSection } from "./_overview.ts";
 import { CLIENT_SCRIPT, STYLE } from "./_page.ts";
@@ -41,6 +42,7 @@ const SECTIONS = [
   ["roofline", "Roofline"],
   ["time", "Where the time goes"],
   ["optimizer", "Optimizer"],
+  ["int8", "Int8"],
   ["providers", "Providers"],
   ["problems", "Errored and skipped"],
   ["conventions", "Conventions"],
@@ -84,6 +86,7 @@ export function renderReport(runs: readonly ReportRun[], options: RenderOptions)
     rooflineSection(ctx, results),
     timeSection(ctx, results),
     optimizerSection(results),
+    int8Section(ctx, results),
     several ? providerSection(ctx, results) : "",
     problemsSection(results),
     conventionsSection(results),

@@ -432,6 +432,105 @@ export interface CompletedCase extends CaseBase {
   readonly speedup: Speedup;
   /** Binding overhead: an Identity model whose input and output have the stem output's size. */
   readonly overheadMs: Summary;
+  /**
+   * For an int8 case (`config.precision` `int8`): what quantization did to each form. The case's
+   * `forms` are then the QDQ models (their counts, latencies, profiles), and `equivalence` is
+   * the fp32 fusion proof of the same two forms.
+   */
+  readonly int8?: Int8Result;
+}
+
+/** Error of an int8 output against the fp32 reference. */
+export interface QuantizationErrorStats {
+  /** Signal-to-quantization-noise ratio, dB: 10 log10(sum ref^2 / sum (ref - int8)^2). */
+  readonly sqnrDb: number;
+  /** Largest absolute difference. */
+  readonly maxAbs: number;
+  /** Normwise relative error: ||ref - int8||_2 / ||ref||_2. */
+  readonly normwise: number;
+}
+
+/** One conv's weights as the quantizer saw them. */
+export interface Int8ConvWeights {
+  /** The Conv node. */
+  readonly node: string;
+  /** Its block, null outside every block. */
+  readonly block: number | null;
+  /** Its branch within the block (`kxk0`, `scale`, `conv`, ...), when tagged. */
+  readonly branch?: string;
+  /** Output channels. */
+  readonly outChannels: number;
+  /** Largest |w| over the whole tensor. */
+  readonly maxAbs: number;
+  /** Spread of per-channel scales: max / min over live channels (1 for one channel). */
+  readonly scaleSpread: number;
+  /** Smallest share of the int8 range a live channel uses under one per-tensor scale, 0..1. */
+  readonly minRangeShare: number;
+  /** Median of those shares. */
+  readonly medianRangeShare: number;
+  /** Channels whose weights are all zero. */
+  readonly deadChannels: number;
+}
+
+/** What quantization did to one form. */
+export interface Int8Form {
+  /** The int8 form's output against the fp32 multi-branch form's output. */
+  readonly error: QuantizationErrorStats;
+  /** The same per block (per merge group of a user's model), the error accumulated up to it. */
+  readonly blocks: ReadonlyArray<{ readonly block: number } & QuantizationErrorStats>;
+  /** Every quantized Conv's weight range. */
+  readonly convs: readonly Int8ConvWeights[];
+  /**
+   * Integer kernels onnxruntime ran after optimizing the QDQ model at the case's level, by op
+   * type (`QLinearConv`, `com.microsoft.QLinearConv`, ...).
+   */
+  readonly integerKernels: Readonly<Record<string, number>>;
+  /** Conv nodes left in float after that optimization (the QDQ pattern was not fused). */
+  readonly floatConvs: number;
+  /** True when every Conv ran as an integer kernel. */
+  readonly integer: boolean;
+  /** Why not, when `integer` is false: a sentence. */
+  readonly note?: string;
+  /** The fp32 form timed in the same interleaved loop as the int8 forms. */
+  readonly fp32LatencyMs: LatencyMs;
+  /** median(fp32) / median(int8) of this form, paired over rounds: above 1 when int8 is faster. */
+  readonly speedupOverFp32: Speedup;
+  /** Activation tensors whose calibrated range was zero (given scale 1). */
+  readonly zeroRangeTensors: readonly string[];
+  /** Convs left in float by the quantizer, with the reason. */
+  readonly skippedConvs: ReadonlyArray<{ readonly node: string; readonly reason: string }>;
+}
+
+/** An int8 case's quantization results. */
+export interface Int8Result {
+  /** The scenario's `quantization` block as applied. */
+  readonly quantization: {
+    readonly weights: "per-channel" | "per-tensor";
+    readonly activations: "uint8" | "int8";
+    readonly calibration: "minmax" | "percentile";
+    readonly percentile: number;
+    readonly calibrationSamples: number;
+  };
+  /** What the errors are measured against, a sentence. */
+  readonly reference: string;
+  /** Per form. */
+  readonly forms: { readonly [F in FormName]: Int8Form };
+  /**
+   * The block with the lowest SQNR over both forms, and its conv's per-channel weight picture
+   * (for the multi-branch form, its widest branch conv).
+   */
+  readonly worstBlock?: {
+    readonly form: FormName;
+    readonly block: number;
+    readonly sqnrDb: number;
+    readonly node: string;
+    /** Per output channel: max |w|, the quantizer's scale, the share of the int8 range used. */
+    readonly channels: {
+      readonly maxAbs: readonly number[];
+      readonly scale: readonly number[];
+      readonly rangeShare: readonly number[];
+    };
+  };
 }
 
 /** A case that failed; whatever was computed before the failure is kept. */

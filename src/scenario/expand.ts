@@ -30,6 +30,8 @@ export interface StemCaseConfig {
   readonly threads: number;
   /** onnxruntime graph optimization level. */
   readonly optimizationLevel: OptimizationLevel;
+  /** `int8` for a case whose forms are quantized as QDQ models; absent for fp32. */
+  readonly precision?: "int8";
   /** Absent for a stem: set only for a user's model. */
   readonly model?: undefined;
   /** Absent for a stem (its input is `[batchSize, inChannels, resolution, resolution]`). */
@@ -68,6 +70,8 @@ export interface ModelCaseConfig {
   readonly threads: number;
   /** onnxruntime graph optimization level. */
   readonly optimizationLevel: OptimizationLevel;
+  /** `int8` for a case whose forms are quantized as QDQ models; absent for fp32. */
+  readonly precision?: "int8";
   /** Absent: a stem knob. */
   readonly width?: undefined;
   /** Absent: a stem knob. */
@@ -203,9 +207,16 @@ export function caseId(config: CaseConfig): string {
     `t${config.threads}`,
     `n${config.batchSize}`,
   ];
+  const precision = config.precision === "int8" ? ["int8"] : [];
   if (config.model) {
     const [, , h, w] = config.inputShape;
-    return [...run, "model", config.model.name, h === w ? `r${h}` : `r${h}x${w}`].join("-");
+    return [
+      ...run,
+      "model",
+      config.model.name,
+      h === w ? `r${h}` : `r${h}x${w}`,
+      ...precision,
+    ].join("-");
   }
   return [
     ...run,
@@ -216,12 +227,14 @@ export function caseId(config: CaseConfig): string {
     `w${config.width}`,
     `r${config.resolution}`,
     ...(config.inChannels === 3 ? [] : [`c${config.inChannels}`]),
+    ...precision,
   ].join("-");
 }
 
 /**
  * Expands a scenario into its cases: the cross product of its axes with devices outermost, then
- * optimization levels, threads; within those, the stem cases (batch sizes, activations, scale
+ * optimization levels, threads, precisions (fp32 cases as built, int8 ones quantized, their ids
+ * ending `-int8`); within those, the stem cases (batch sizes, activations, scale
  * branch, SE, branches, widths, and resolutions innermost), then each model's cases (its batch
  * sizes and resolutions, see {@linkcode modelInputShapes}). Each axis keeps the order written in
  * the scenario.
@@ -256,20 +269,27 @@ export function expandScenario(scenario: Scenario, models: readonly ModelFacts[]
   for (const device of scenario.devices) {
     for (const optimizationLevel of scenario.optimizationLevels) {
       for (const threads of scenario.threads) {
-        const run = { device, threads, optimizationLevel };
-        for (const config of stemConfigs(scenario)) push({ ...config, ...run });
-        entries.forEach((entry, i) => {
-          for (const inputShape of shapes[i]) {
-            push({
-              model: { ...models[i].ref, name: entry.name },
-              inputShape,
-              inChannels: inputShape[1],
-              resolution: inputShape[2],
-              batchSize: inputShape[0],
-              ...run,
-            });
-          }
-        });
+        for (const precision of scenario.precisions ?? ["fp32"]) {
+          const run = {
+            device,
+            threads,
+            optimizationLevel,
+            ...(precision === "int8" ? { precision } : {}),
+          };
+          for (const config of stemConfigs(scenario)) push({ ...config, ...run });
+          entries.forEach((entry, i) => {
+            for (const inputShape of shapes[i]) {
+              push({
+                model: { ...models[i].ref, name: entry.name },
+                inputShape,
+                inChannels: inputShape[1],
+                resolution: inputShape[2],
+                batchSize: inputShape[0],
+                ...run,
+              });
+            }
+          });
+        }
       }
     }
   }

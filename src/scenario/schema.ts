@@ -6,6 +6,12 @@
  */
 
 import { z } from "zod";
+import {
+  type Precision,
+  PRECISIONS,
+  type QuantizationOptions,
+  quantizationSchema,
+} from "../quantize/options.ts";
 
 /** Activations a scenario may ask for (the same names as the stem spec's `Activation`). */
 export const ACTIVATIONS = ["gelu", "relu", "none"] as const;
@@ -295,6 +301,13 @@ export const scenarioSchema = strictObject({
   optimizationLevels: axis(oneOf(OPTIMIZATION_LEVELS), `values among ${list(OPTIMIZATION_LEVELS)}`)
     .default(["all"])
     .describe("onnxruntime graph optimization levels"),
+  precisions: axis(oneOf(PRECISIONS), `values among ${list(PRECISIONS)}`).default(["fp32"])
+    .describe(
+      "Numeric precisions: int8 adds cases whose forms are quantized as QDQ models (see quantization)",
+    ),
+  quantization: quantizationSchema.prefault({}).describe(
+    "How int8 cases are quantized: weights, activations, calibration",
+  ),
   seed: int(0, MAX_SEED).default(0).describe("Seed of the random weights"),
   warmup: warmupSchema.prefault({}).describe("Warm-up until latency is stable"),
   sampling: samplingSchema.prefault({}).describe("How many timed runs to take"),
@@ -398,6 +411,24 @@ export interface Scenario {
    * `context.cacheBytes` is this times 2^20). Default 4.
    */
   cacheMiB: number;
+  /**
+   * Numeric precisions: `fp32` (the cases as built) and `int8` (the same cases with each form
+   * quantized as a QDQ model). Default `["fp32"]`.
+   */
+  precisions: Precision[];
+  /** How int8 cases are quantized (defaults: per-channel weights, uint8 activations, minmax). */
+  quantization: {
+    /** Weight scales: one per output channel (`per-channel`) or one per tensor. */
+    weights: QuantizationOptions["weights"];
+    /** `uint8` asymmetric or `int8` symmetric activations. */
+    activations: QuantizationOptions["activations"];
+    /** `minmax` or `percentile`. */
+    calibration: QuantizationOptions["calibration"];
+    /** Percentile kept by `percentile`, in (0, 100]. */
+    percentile: number;
+    /** Seeded calibration inputs, at least 1. */
+    calibrationSamples: number;
+  };
   /** The numerical equivalence checks. */
   tolerance: {
     /**
@@ -502,6 +533,21 @@ export interface ScenarioInput {
   } | undefined;
   /** Cache size of the cache-aware traffic estimate, in MiB; absent: 4. */
   cacheMiB?: number | undefined;
+  /** `fp32` and/or `int8`; absent: `["fp32"]`. */
+  precisions?: Precision[] | undefined;
+  /** How int8 cases are quantized; an absent field takes its default. */
+  quantization?: {
+    /** `per-channel` (default) or `per-tensor`. */
+    weights?: "per-channel" | "per-tensor" | undefined;
+    /** `uint8` (default) or `int8`. */
+    activations?: "uint8" | "int8" | undefined;
+    /** `minmax` (default) or `percentile`. */
+    calibration?: "minmax" | "percentile" | undefined;
+    /** Percentile kept by `percentile`, in (0, 100]; absent: 99.99. */
+    percentile?: number | undefined;
+    /** Seeded calibration inputs; absent: 8. */
+    calibrationSamples?: number | undefined;
+  } | undefined;
   /** Equivalence tolerances; an absent field takes its default (1e-4, 1e-3). */
   tolerance?: {
     /** Largest |multi-branch - fused| of a stem's outputs; absent: 1e-4. */

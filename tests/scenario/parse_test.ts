@@ -36,6 +36,14 @@ Deno.test("parseScenario() applies every default to a minimal scenario", () => {
     devices: ["cpu"],
     threads: [1],
     optimizationLevels: ["all"],
+    precisions: ["fp32"],
+    quantization: {
+      weights: "per-channel",
+      activations: "uint8",
+      calibration: "minmax",
+      percentile: 99.99,
+      calibrationSamples: 8,
+    },
     seed: 0,
     warmup: { minRuns: 5, maxRuns: 100, stableWithin: 0.1 },
     sampling: { minSamples: 30, minTimeMs: 300, maxTimeMs: 5000 },
@@ -215,4 +223,39 @@ Deno.test("parseScenario() locates syntax errors that JSON.parse gives no positi
 
 Deno.test("parseScenario() ignores a byte order mark", () => {
   assert.deepEqual(parseScenario(`\uFEFF${scenarioText()}`, "t").name, "t");
+});
+
+Deno.test("parseScenario() reads precisions and quantization; bad values name the field and value", () => {
+  const s = parseScenario(
+    scenarioText({
+      precisions: ["fp32", "int8"],
+      quantization: { weights: "per-tensor", calibration: "percentile", percentile: 99.9 },
+    }),
+    "t",
+  );
+  assert.deepEqual(s.precisions, ["fp32", "int8"]);
+  assert.equal(s.quantization.weights, "per-tensor");
+  assert.equal(s.quantization.activations, "uint8");
+  assert.equal(s.quantization.percentile, 99.9);
+  for (
+    const [field, value, path, message] of [
+      ["precisions", ["fp16"], "precisions", /fp32, int8/],
+      [
+        "quantization",
+        { calibration: "entropy" },
+        "quantization.calibration",
+        /minmax, percentile/,
+      ],
+      ["quantization", { percentile: 0 }, "quantization.percentile", /in \(0, 100\]/],
+      ["quantization", { percentile: 101 }, "quantization.percentile", /in \(0, 100\]/],
+      ["quantization", { calibrationSamples: 0 }, "quantization.calibrationSamples", /positive/],
+    ] as const
+  ) {
+    assert.throws(() => parseScenario(scenarioText({ [field]: value }), "t.json"), (e: Error) => {
+      assert.match(e.message, new RegExp(path.replace(".", "\\.")), e.message);
+      assert.match(e.message, message);
+      assert.match(e.message, /t\.json/);
+      return true;
+    });
+  }
 });
