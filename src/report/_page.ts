@@ -1,9 +1,12 @@
 /**
- * The report page's inline style sheet and its small client script (chart creation and the
- * error-bar plugin). Private to src/report/.
+ * The report page's frame (shared by the report and the A/B report), its inline style sheet and
+ * its small client script (chart creation and the error-bar plugin). Private to src/report/.
  *
  * @module
  */
+import type { ChartSpec } from "./charts.ts";
+import { para } from "./_html.ts";
+import { escapeHtml, jsonForScript } from "./escape.ts";
 
 /** Inline CSS: readable on screen, clean on paper (`@media print`). */
 export const STYLE = `
@@ -126,3 +129,57 @@ export const CLIENT_SCRIPT = `
   window.addEventListener("afterprint", resizeAll);
 })();
 `;
+
+/** What {@linkcode pageFrame} wraps. */
+export interface PageParts {
+  /** The page's title (text, escaped here), also its heading. */
+  readonly title: string;
+  /** The header's paragraphs under the heading, HTML (already escaped). */
+  readonly header: string;
+  /** The navigation links, HTML. */
+  readonly nav: string;
+  /** The sections, HTML, in order. */
+  readonly sections: readonly string[];
+  /** The charts the sections registered (drawn by the client script). */
+  readonly charts: readonly ChartSpec[];
+  /** chart.js's UMD build, already checked for inlining (`checkInlineScript`). */
+  readonly chartJs: string;
+}
+
+/**
+ * The self-contained page every report shares: a strict content security policy (no network,
+ * inline scripts and styles only), the style, the header, navigation, sections, the charts' data
+ * and chart.js inlined, and the client script that draws them.
+ *
+ * @param parts The page's parts.
+ * @returns The whole HTML document.
+ */
+export function pageFrame(parts: PageParts): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(parts.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(parts.title)}</h1>
+${parts.header}
+<p id="no-charts">chart.js did not load: the charts are missing, the tables below hold every number.</p>
+</header>
+<nav>${parts.nav}</nav>
+<main>
+${parts.sections.join("\n")}
+</main>
+${parts.charts.length === 0 ? para("This report has no charts.") : ""}
+<script type="application/json" id="chart-data">${jsonForScript(parts.charts)}</script>
+<script>${parts.chartJs}</script>
+<script>${CLIENT_SCRIPT}</script>
+</body>
+</html>
+`;
+}

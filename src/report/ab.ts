@@ -8,10 +8,10 @@
 import type { AbResults } from "../ab/results.ts";
 import { createRenderContext, para } from "./_html.ts";
 import { conventionsSection } from "./_conventions.ts";
-import { CLIENT_SCRIPT, STYLE } from "./_page.ts";
+import { pageFrame } from "./_page.ts";
 import { ratioSection, speedupSection, summarySection } from "./_ab_ratios.ts";
 import { contextSection, sidesSection } from "./_ab_sides.ts";
-import { checkInlineScript, escapeHtml, jsonForScript } from "./escape.ts";
+import { checkInlineScript, escapeHtml } from "./escape.ts";
 
 /** Options of {@linkcode renderAbReport}. */
 export interface AbRenderOptions {
@@ -102,33 +102,14 @@ export function renderAbReport(results: AbResults, options: AbRenderOptions): st
   const { baseline, candidate } = results.sides;
   const compared = `Baseline "${baseline.spec}" against candidate "${candidate.spec}"` +
     (options.label ? ` (${options.label}).` : ".");
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<link rel="icon" href="data:,">
-<title>RepStem Bench A/B: ${escapeHtml(name)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
-<h1>RepStem Bench A/B: ${escapeHtml(name)}</h1>
-<p>${escapeHtml(results.context.scenario?.description ?? "")}</p>
+  return pageFrame({
+    title: `RepStem Bench A/B: ${name}`,
+    header: `<p>${escapeHtml(results.context.scenario?.description ?? "")}</p>
 <p>${escapeHtml(compared)} Report made ${escapeHtml(generatedAt)}.</p>
-${headerNotes(results)}
-<p id="no-charts">chart.js did not load: the charts are missing, the tables below hold every number.</p>
-</header>
-<nav>${nav}</nav>
-<main>
-${sections.join("\n")}
-</main>
-${ctx.charts.length === 0 ? para("This report has no charts.") : ""}
-<script type="application/json" id="chart-data">${jsonForScript(ctx.charts)}</script>
-<script>${chartJs}</script>
-<script>${CLIENT_SCRIPT}</script>
-</body>
-</html>
-`;
+${headerNotes(results)}`,
+    nav,
+    sections,
+    charts: ctx.charts,
+    chartJs,
+  });
 }

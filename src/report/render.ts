@@ -7,16 +7,16 @@
 import type { Results } from "../results/schema.ts";
 import { costSection } from "./_cost.ts";
 import { rooflineSection } from "./_roofline.ts";
-import { createRenderContext, para } from "./_html.ts";
+import { createRenderContext } from "./_html.ts";
 import { int8Section } from "./_int8.ts";
 import { conventionsSection } from "./_conventions.ts";
 import { headlineSection, resolutionSection } from "./_overview.ts";
-import { CLIENT_SCRIPT, STYLE } from "./_page.ts";
+import { pageFrame } from "./_page.ts";
 import { problemsSection } from "./_problems.ts";
 import { hasSeveralDevices, providerSection } from "./_providers.ts";
 import { optimizerSection, timeSection } from "./_time.ts";
 import { comparisonSection } from "./run_comparison.ts";
-import { checkInlineScript, escapeHtml, jsonForScript } from "./escape.ts";
+import { checkInlineScript, escapeHtml } from "./escape.ts";
 
 /** One results file and the label it goes by in the report (its path, say). */
 export interface ReportRun {
@@ -100,33 +100,14 @@ export function renderReport(runs: readonly ReportRun[], options: RenderOptions)
       runs.map((r) => r.label).join(", ")
     }. Details below are of ${current.label}.`
     : current.label;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<link rel="icon" href="data:,">
-<title>RepStem Bench: ${escapeHtml(name)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
-<h1>RepStem Bench: ${escapeHtml(name)}</h1>
-<p>${escapeHtml(results.context.scenario.description)}</p>
+  return pageFrame({
+    title: `RepStem Bench: ${name}`,
+    header: `<p>${escapeHtml(results.context.scenario.description)}</p>
 <p>${escapeHtml(subtitle)} Report made ${escapeHtml(generatedAt)}. Speedup is median multi-branch
-latency over median reparameterized latency (above 1: the reparameterized stem is faster).</p>
-<p id="no-charts">chart.js did not load: the charts are missing, the tables below hold every number.</p>
-</header>
-<nav>${nav}</nav>
-<main>
-${sections.join("\n")}
-</main>
-${ctx.charts.length === 0 ? para("This report has no charts.") : ""}
-<script type="application/json" id="chart-data">${jsonForScript(ctx.charts)}</script>
-<script>${chartJs}</script>
-<script>${CLIENT_SCRIPT}</script>
-</body>
-</html>
-`;
+latency over median reparameterized latency (above 1: the reparameterized stem is faster).</p>`,
+    nav,
+    sections,
+    charts: ctx.charts,
+    chartJs,
+  });
 }
