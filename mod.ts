@@ -59,6 +59,12 @@ export * from "./src/profile/ort_profile.ts";
 export * from "./src/profile/roofline.ts";
 export * from "./src/profile/memory_levels.ts";
 export * from "./src/profile/bandwidth_sweep.ts";
+export * from "./src/quantize/quantize.ts";
+export * from "./src/quantize/calibrate.ts";
+export * from "./src/quantize/qdq.ts";
+export * from "./src/quantize/sqnr.ts";
+export * from "./src/quantize/fold_conv_bn.ts";
+export * from "./src/quantize/options.ts";
 export * from "./src/scenario/schema.ts";
 export * from "./src/scenario/parse.ts";
 export * from "./src/scenario/expand.ts";
@@ -77,6 +83,8 @@ export {
   type CountFormsOptions,
 } from "./src/case.ts";
 export * from "./src/source/mod.ts";
+export * from "./src/source/exported.ts";
+export * from "./src/source/quantized.ts";
 export {
   type CaseVerdict,
   type Check,
@@ -97,4 +105,10 @@ export * from "./src/ab/side.ts";
 export * from "./src/ab/results.ts";
 export * from "./src/gate/paired.ts";
 export { type RenderOptions, renderReport, type ReportRun } from "./src/report/render.ts";
-export { writeReport, type WriteReportOptions } from "./src/report/write.ts";
+export { type AbRenderOptions, renderAbReport } from "./src/report/ab.ts";
+export {
+  writeAbReport,
+  type WriteAbReportOptions,
+  writeReport,
+  type WriteReportOptions,
+} from "./src/report/write.ts";

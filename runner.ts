@@ -20,6 +20,7 @@ export * from "./src/runner/measure.ts";
 export * from "./src/runner/profile_run.ts";
 export * from "./src/runner/context.ts";
 export * from "./src/runner/bench_process.ts";
+export * from "./src/runner/calibrate_run.ts";
 export {
   abCases,
   type AbEvent,

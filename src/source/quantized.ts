@@ -32,7 +32,10 @@ export type Calibrator = (
 ) => Promise<ReadonlyMap<string, Range>>;
 
 /** A calibrator for counting only: every range [-1, 1] (counts do not depend on ranges). */
-export const PLACEHOLDER_CALIBRATOR: Calibrator = (_graph, tensors) =>
+export const PLACEHOLDER_CALIBRATOR: Calibrator = (
+  _graph,
+  tensors,
+): Promise<ReadonlyMap<string, Range>> =>
   Promise.resolve(new Map(tensors.map((t) => [t, { min: -1, max: 1 }])));
 
 /** One form as quantized. */

@@ -13,6 +13,7 @@ import { parseAbResults } from "../../src/ab/results.ts";
 import type { AbCompletedCase } from "../../src/ab/results.ts";
 import { FORM_NAMES } from "../../src/results/schema.ts";
 import { isRunning } from "../_helpers.ts";
+import { AB_PERMISSIONS } from "../../src/ab/process.ts";
 
 async function anyRunning(pids: number[]): Promise<boolean> {
   for (const pid of pids) if (await isRunning(pid)) return true;
@@ -26,14 +27,7 @@ async function allRunning(pids: number[]): Promise<boolean> {
 
 const OTHER = "1.29.0";
 /** `deno task ab`'s permissions (deno.json): it spawns the workers with this Deno. */
-const AB_FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-ffi",
-  "--allow-sys",
-  "--allow-run",
-];
+const AB_FLAGS = AB_PERMISSIONS;
 
 async function canLoad(version: string): Promise<boolean> {
   const out = await new Deno.Command(Deno.execPath(), {
