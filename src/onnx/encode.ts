@@ -19,6 +19,7 @@ import {
   OperatorSetIdProtoSchema,
   StringStringEntryProtoSchema,
   TensorProto_DataType,
+  TensorProtoSchema,
   TensorShapeProto_DimensionSchema,
   TensorShapeProtoSchema,
   TypeProto_TensorSchema,
@@ -26,7 +27,7 @@ import {
   ValueInfoProtoSchema,
 } from "onnx-buf";
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, ValueInfoProto } from "onnx-buf";
-import type { Attribute, Graph, Node, NodeTag, OpsetImport, ValueInfo } from "./ir.ts";
+import type { Attribute, Graph, Node, NodeTag, OpsetImport, Tensor, ValueInfo } from "./ir.ts";
 import { encodeInitializer, encodeTensor } from "./_tensor.ts";
 
 /** ONNX IR version written by {@linkcode encodeModel} for a graph without `model` info. */
@@ -198,6 +199,47 @@ function mergeExtra(model: ModelProto, g: GraphProto, graph: Graph): void {
       g.input.push(encodeValueInfo({ name: t.name, shape: t.dims, elemType }));
     }
   }
+}
+
+/**
+ * An integer constant tensor of the IR (its `TensorProto` encoded, as the IR keeps every tensor
+ * that is not float32): the int8 and uint8 weights and zero points and the int32 biases of a
+ * quantized model, data little-endian in `raw_data`.
+ *
+ * @param name The tensor's name.
+ * @param dims Its shape.
+ * @param data Its elements: `Int8Array` (int8), `Uint8Array` (uint8) or `Int32Array` (int32).
+ * @returns The tensor, ready for `Graph.otherInitializers`.
+ * @example
+ * ```ts
+ * import { integerTensor } from "./encode.ts";
+ * const t = integerTensor("w", [2], new Int8Array([-1, 127]));
+ * if (t.dims.join() !== "2" || !("proto" in t) || t.dataType !== 3) throw new Error();
+ * ```
+ */
+export function integerTensor(
+  name: string,
+  dims: readonly number[],
+  data: Int8Array | Uint8Array | Int32Array,
+): Tensor {
+  const dataType = data instanceof Int8Array
+    ? TensorProto_DataType.INT8
+    : data instanceof Uint8Array
+    ? TensorProto_DataType.UINT8
+    : TensorProto_DataType.INT32;
+  const raw = new Uint8Array(data.length * data.BYTES_PER_ELEMENT);
+  const view = new DataView(raw.buffer);
+  data.forEach((v, i) => {
+    if (dataType === TensorProto_DataType.INT32) view.setInt32(i * 4, v, true);
+    else raw[i] = v & 0xff;
+  });
+  const proto = create(TensorProtoSchema, {
+    name,
+    dims: dims.map(BigInt),
+    dataType,
+    rawData: raw as Uint8Array<ArrayBuffer>,
+  });
+  return { name, dims: [...dims], dataType, proto: toBinary(TensorProtoSchema, proto) };
 }
 
 /**

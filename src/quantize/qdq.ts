@@ -15,7 +15,7 @@
  */
 import type { Graph, Initializer, Node, NodeTag, Tensor } from "../onnx/ir.ts";
 import { int } from "../onnx/ir.ts";
-import { integerTensor } from "./_tensor_proto.ts";
+import { integerTensor } from "../onnx/encode.ts";
 import {
   type ChannelParams,
   computeChannelParams,
