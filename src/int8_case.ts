@@ -170,6 +170,28 @@ export async function blockErrors(
   };
 }
 
+/**
+ * The largest quantization step of the two forms' outputs: an int8 output computed by another
+ * provider (or kernel) may round an element one step the other way, so comparisons across
+ * providers allow it.
+ *
+ * @param q The case's quantized graphs.
+ * @returns The step, 0 when no output is quantized.
+ */
+export function outputStep(q: QuantizedGraphs): number {
+  let step = 0;
+  for (const f of FORM_NAMES) {
+    const { qdq } = q.forms[f];
+    const outputs = new Set(qdq.graph.outputs.map((o) => o.name));
+    for (const a of qdq.activations) {
+      if (outputs.has(a.dequantized) || outputs.has(a.tensor)) {
+        step = Math.max(step, a.params.scale);
+      }
+    }
+  }
+  return step;
+}
+
 /** What the bench measured of one int8 form. */
 export interface Int8FormMeasured {
   /** The int8 form's output at the case's provider and level. */
@@ -187,6 +209,7 @@ export interface Int8FormMeasured {
  *
  * @param q The case's quantized graphs.
  * @param scenario The scenario (its `quantization` block and the case's level come from it).
+ * @param provider The provider that ran the case (`cpu`, `webgpu`, ...).
  * @param level The case's optimization level.
  * @param reference The fp32 multi-branch output on the evaluation input.
  * @param measured Per form, what the bench measured.
@@ -196,6 +219,7 @@ export interface Int8FormMeasured {
 export function int8Result(
   q: QuantizedGraphs,
   scenario: Scenario,
+  provider: string,
   level: string,
   reference: Float32Array,
   measured: { readonly [F in FormName]: Int8FormMeasured },
@@ -218,7 +242,10 @@ export function int8Result(
       : integer
       ? undefined
       : `${kernels.floatConvs} Conv(s) left in float after optimization at level ${level}` +
-        (level === "disabled" || level === "basic"
+        (provider !== "cpu"
+          ? ` (onnxruntime's QDQ fusion into integer kernels targets the CPU provider; on ` +
+            `${provider} each conv ran as dequantize, float conv, quantize)`
+          : level === "disabled" || level === "basic"
           ? " (onnxruntime fuses Q/DQ into QLinearConv from level extended)"
           : " (a Q/DQ pair read by several nodes, or an op around the conv the fusion does not take)");
     return {
