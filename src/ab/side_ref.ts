@@ -26,6 +26,8 @@ export interface RefSideOptions {
    * @default {600_000}
    */
   readonly timeoutMs?: number;
+  /** Stops the ref's export (Ctrl-C); the extracted commit is removed all the same. */
+  readonly signal?: AbortSignal;
 }
 
 /** The permissions of `deno task export`, given to the ref's export. */
@@ -91,7 +93,17 @@ export async function loadRefSide(
     fail(`commit ${commit.slice(0, 12)} has no scenario "${rel}"`);
   }
   const dir = await Deno.makeTempDir({ prefix: "repstem-ref-" });
-  const dispose = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+  // Removed by dispose, or when the process exits first (a second Ctrl-C exits at once)
+  const onUnload = () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already gone */ }
+  };
+  globalThis.addEventListener("unload", onUnload);
+  const dispose = async () => {
+    globalThis.removeEventListener("unload", onUnload);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
   try {
     await extract(root, commit, dir, fail);
     const out = join(dir, ".repstem-export");
@@ -113,7 +125,10 @@ export async function loadRefSide(
       stdin: "null",
       stdout: "null",
       stderr: "piped",
-      signal: AbortSignal.timeout(options.timeoutMs ?? 600_000),
+      signal: AbortSignal.any([
+        AbortSignal.timeout(options.timeoutMs ?? 600_000),
+        ...(options.signal ? [options.signal] : []),
+      ]),
     });
     const ran = await child.output().catch((e: Error) =>
       fail(`its export did not finish: ${e.message}`)

@@ -91,10 +91,11 @@ function loadSide(
   flag: string,
   scenario: Scenario,
   scenarioPath: string,
+  signal: AbortSignal,
 ): Promise<LoadedSide> {
   if (side.kind === "ref") {
     printErr(`${flag} ${side.ref}: exporting the scenario's cases with the harness at that ref`);
-    return loadRefSide(side, flag, scenarioPath);
+    return loadRefSide(side, flag, scenarioPath, { signal });
   }
   return loadSideModels(side, flag, scenario, scenarioPath);
 }
@@ -126,14 +127,32 @@ export async function ab(args: string[]): Promise<number> {
   const outPath = join((v.out as string | undefined) ?? DEFAULT_AB_OUT, "ab.json");
   const { scenario, hash } = await loadScenario(scenarioPath);
   const loaded: LoadedSide[] = [];
+  // Listening from here, so that Ctrl-C while a ref exports its cases still removes its checkout
+  const interrupt = interruptOnCtrlC(outPath);
   try {
-    const baseline = await loadSide(baselineSide, "--baseline", scenario, scenarioPath);
-    loaded.push(baseline);
-    const candidate = await loadSide(candidateSide, "--candidate", scenario, scenarioPath);
-    loaded.push(candidate);
-    return await runLoaded(scenario, scenarioPath, hash, { baseline, candidate }, outPath, trials);
+    const load = async (side: Side, flag: string) => {
+      const l = await loadSide(side, flag, scenario, scenarioPath, interrupt.signal);
+      loaded.push(l);
+      return l;
+    };
+    const baseline = await load(baselineSide, "--baseline");
+    const candidate = await load(candidateSide, "--candidate");
+    if (interrupt.signal.aborted) return printErr("Interrupted before any case ran"), 130;
+    return await runLoaded(
+      scenario,
+      scenarioPath,
+      hash,
+      { baseline, candidate },
+      outPath,
+      trials,
+      interrupt.signal,
+    );
+  } catch (e) {
+    if (interrupt.signal.aborted) return printErr("Interrupted before any case ran"), 130;
+    throw e;
   } finally {
     for (const side of loaded) await side.dispose();
+    interrupt.dispose();
   }
 }
 
@@ -145,6 +164,7 @@ async function runLoaded(
   sides: { baseline: LoadedSide; candidate: LoadedSide },
   outPath: string,
   trials: number | undefined,
+  signal: AbortSignal,
 ): Promise<number> {
   // onnxruntime's native library loads only here, so `--help` and bad input never need it
   const { runAb, abCases, needsWorkers } = await import("../ab/run.ts");
@@ -173,36 +193,31 @@ async function runLoaded(
       ...(needsWorkers(sides) ? AB_WORKER_CONVENTIONS : {}),
     },
   });
-  const interrupt = interruptOnCtrlC(outPath);
+  printErr(
+    `A/B: baseline "${sides.baseline.record.spec}" against candidate ` +
+      `"${sides.candidate.record.spec}" (ratio = candidate / baseline, above 1 = slower)`,
+  );
+  const results = await runAb(scenario, context, sides, {
+    signal,
+    ...(trials !== undefined ? { trials } : {}),
+    onEvent: progressPrinter(),
+    onResults: (r) => writeJsonAtomic(outPath, r),
+    onWorker: (_side, w) => printErr(`${w.label}: pid ${w.pid}, loaded ${w.ortVersion}`),
+  });
+  await writeJsonAtomic(outPath, results);
+  printOut(formatAbTable(results));
+  const reportPath = join(dirname(outPath), "report.html");
   try {
-    printErr(
-      `A/B: baseline "${sides.baseline.record.spec}" against candidate ` +
-        `"${sides.candidate.record.spec}" (ratio = candidate / baseline, above 1 = slower)`,
-    );
-    const results = await runAb(scenario, context, sides, {
-      signal: interrupt.signal,
-      ...(trials !== undefined ? { trials } : {}),
-      onEvent: progressPrinter(),
-      onResults: (r) => writeJsonAtomic(outPath, r),
-      onWorker: (_side, w) => printErr(`${w.label}: pid ${w.pid}, loaded ${w.ortVersion}`),
-    });
-    await writeJsonAtomic(outPath, results);
-    printOut(formatAbTable(results));
-    const reportPath = join(dirname(outPath), "report.html");
-    try {
-      await writeAbReport(results, reportPath, { label: outPath });
-      printErr(`\nWrote ${outPath} and ${reportPath}`);
-    } catch (e) {
-      // The measured results are saved; a report that cannot be drawn does not lose them
-      printErr(`\nWrote ${outPath}; no report: ${(e as Error).message}`);
-    }
-    if (results.context.interrupted) return 130;
-    const bad = results.cases.filter((c) =>
-      c.state === "errored" ||
-      !(c.equivalence.baseline.withinTolerance && c.equivalence.candidate.withinTolerance)
-    );
-    return failedCasesExit(bad.map((c) => c.id));
-  } finally {
-    interrupt.dispose();
+    await writeAbReport(results, reportPath, { label: outPath });
+    printErr(`\nWrote ${outPath} and ${reportPath}`);
+  } catch (e) {
+    // The measured results are saved; a report that cannot be drawn does not lose them
+    printErr(`\nWrote ${outPath}; no report: ${(e as Error).message}`);
   }
+  if (results.context.interrupted) return 130;
+  const bad = results.cases.filter((c) =>
+    c.state === "errored" ||
+    !(c.equivalence.baseline.withinTolerance && c.equivalence.candidate.withinTolerance)
+  );
+  return failedCasesExit(bad.map((c) => c.id));
 }
