@@ -148,3 +148,26 @@ export function whyUnreadable(error: unknown): string {
   }
   return `it cannot be read (${error instanceof Error ? error.message : error})`;
 }
+
+/**
+ * A CPU as reports and logs name it: `AMD EPYC, 2 cores`, with the usable cores when the process
+ * may use fewer; the model alone when no core count was recorded (0: a counts-only run).
+ *
+ * @param cpu The context's `cpu`.
+ * @returns The text.
+ * @example
+ * ```ts
+ * import { formatCpu } from "./text_format.ts";
+ * if (formatCpu({ model: "X", cores: 8, usableCores: 2 }) !== "X, 8 cores (2 usable)") throw new Error();
+ * if (formatCpu({ model: "none (counts only)", cores: 0 }) !== "none (counts only)") throw new Error();
+ * ```
+ */
+export function formatCpu(
+  cpu: { readonly model: string; readonly cores: number; readonly usableCores?: number },
+): string {
+  if (!(cpu.cores > 0)) return cpu.model;
+  const usable = cpu.usableCores !== undefined && cpu.usableCores !== cpu.cores
+    ? ` (${cpu.usableCores} usable)`
+    : "";
+  return `${cpu.model}, ${cpu.cores} cores${usable}`;
+}

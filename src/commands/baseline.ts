@@ -11,6 +11,7 @@ import { readResults, writeResults } from "../results/io.ts";
 import type { Results } from "../results/schema.ts";
 import { runBenchProcess } from "../runner/bench_process.ts";
 import { HELP } from "./help.ts";
+import { formatCpu } from "../text_format.ts";
 
 /**
  * `deno task baseline`: runs `--scenario` in a fresh process (or reads `--from`) and writes the
@@ -60,9 +61,7 @@ export function baselineCommand(args: string[]): Promise<number> {
     const skipped = results.cases.filter((c) => c.state === "skipped").length;
     printOut(
       `Wrote baseline ${out}: scenario ${results.context.scenario.name}, ${results.cases.length} case(s)` +
-        `${
-          skipped ? ` (${skipped} skipped)` : ""
-        }, ${results.context.cpu.model} (${results.context.cpu.cores} cores), ` +
+        `${skipped ? ` (${skipped} skipped)` : ""}, ${formatCpu(results.context.cpu)}, ` +
         `ORT ${results.context.ortVersion}`,
     );
     return 0;

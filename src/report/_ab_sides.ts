@@ -5,9 +5,9 @@
  * @module
  */
 import type { AbResults, AbSideRecord } from "../ab/results.ts";
-import type { Context } from "../results/schema.ts";
 import { escapeHtml } from "./escape.ts";
 import { type Cell, html, section, table } from "./_html.ts";
+import { formatCpu } from "../text_format.ts";
 
 /** Characters of a SHA-256 or commit shown in tables (the full value is in the cell's title). */
 const SHORT_HASH = 12;
@@ -71,13 +71,6 @@ export function sidesSection(results: AbResults): string {
   ]);
 }
 
-function cpuText(cpu: Context["cpu"]): string {
-  const usable = cpu.usableCores !== undefined && cpu.usableCores !== cpu.cores
-    ? ` (${cpu.usableCores} usable)`
-    : "";
-  return `${cpu.model}, ${cpu.cores} cores${usable}`;
-}
-
 /** Where and how the run happened, as the main report's context table shows a bench run. */
 export function contextSection(results: AbResults): string {
   const c = results.context;
@@ -96,7 +89,7 @@ export function contextSection(results: AbResults): string {
     ["onnxruntime-node (coordinator)", c.ortVersion ?? "-"],
     ["Deno (V8)", `${c.denoVersion ?? "-"} (${c.v8Version ?? "-"})`],
     ["OS / arch", `${c.os ?? "-"} / ${c.arch ?? "-"}`],
-    ["CPU", c.cpu ? cpuText(c.cpu) : "-"],
+    ["CPU", c.cpu ? formatCpu(c.cpu) : "-"],
   ];
   if (c.gpuAdapter) {
     rows.push([

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CaseResult, CompletedCase, Results } from "../results/schema.ts";
-import { formatFixed } from "../text_format.ts";
+import { formatCpu, formatFixed } from "../text_format.ts";
 import {
   axisType,
   barChart,
@@ -66,13 +66,7 @@ function fingerprint(runs: readonly Run[]): string {
     ["OS / arch", (r) => `${r.context.os} / ${r.context.arch}`],
     [
       "CPU",
-      (r) =>
-        `${r.context.cpu.model}, ${r.context.cpu.cores} cores${
-          r.context.cpu.usableCores !== undefined &&
-            r.context.cpu.usableCores !== r.context.cpu.cores
-            ? ` (${r.context.cpu.usableCores} usable)`
-            : ""
-        }`,
+      (r) => formatCpu(r.context.cpu),
     ],
     [
       "roofs (measured)",

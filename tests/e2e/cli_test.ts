@@ -160,6 +160,7 @@ Deno.test("count --json writes results (skipped, counts only) that report render
   assert.match(page, /Parameters and conv MACs per stem/);
   assert.ok(page.includes(`<td class="num">${formatCount(rp.macs)}</td>`), "the counts are shown");
   assert.match(page, /none \(counts only\)/);
+  assert.doesNotMatch(page, /0 cores/, "a counts-only run records no cores, and says none");
 });
 
 Deno.test("gate passes count --json against itself, fails it on changed counts", async () => {
