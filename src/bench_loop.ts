@@ -19,7 +19,7 @@ import { quantizedOf, quantizedSource } from "./source/quantized.ts";
 import { ortCalibrator } from "./runner/calibrate_run.ts";
 import { blockErrors, type Int8FormMeasured, int8Result, outputStep } from "./int8_case.ts";
 import { loadScenarioModels, type ScenarioModel } from "./source/scenario_models.ts";
-import { verifyFusion } from "./runner/verify.ts";
+import { noiseFloorEquivalence } from "./runner/verify.ts";
 import {
   createSession,
   latencyIncludes,
@@ -38,7 +38,6 @@ import {
   type CompletedCase,
   type Context,
   type CrossProvider,
-  type Equivalence,
   type FormResult,
   type ProfileRow,
   type Results,
@@ -189,34 +188,6 @@ async function crossProviderCheck(
     }
   }
   return { reference: "cpu", maxAbsError, tolerance, withinTolerance: maxAbsError <= tolerance };
-}
-
-/**
- * Equivalence of a user's model against its own fp32 noise floor (`verifyFusion`, CPU provider,
- * optimizer off), with the normwise tolerance also stated in absolute terms for the worst output.
- */
-async function noiseFloorEquivalence(
-  graphs: CaseGraphs,
-  input: Float32Array,
-  taps: readonly { readonly name: string; readonly label: string }[],
-): Promise<Equivalence> {
-  const { multiBranch, reparameterized, inputShape } = graphs;
-  const v = await verifyFusion(multiBranch, reparameterized, input, inputShape, { taps });
-  const scaleOf = (d: { maxAbs: number; normwise: number }) =>
-    d.normwise > 0 && Number.isFinite(d.maxAbs / d.normwise) ? d.maxAbs / d.normwise : undefined;
-  // max |reference| of the worst output (the one maxRelError comes from), else of the floor's
-  const scale = scaleOf(v.error) ?? scaleOf(v.floor) ?? 1;
-  const finite = (x: number) => (Number.isFinite(x) ? x : 0);
-  return {
-    maxAbsError: v.error.maxAbs,
-    maxRelError: v.error.normwise,
-    tolerance: finite(v.tolerance * scale),
-    withinTolerance: v.equal,
-    method: "noise-floor",
-    floor: { maxAbs: v.floor.maxAbs, normwise: v.floor.normwise },
-    floorMultiple: v.multiple,
-    relTolerance: finite(v.tolerance),
-  };
 }
 
 async function runCase(

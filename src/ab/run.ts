@@ -13,7 +13,7 @@ import type { Graph } from "../onnx/ir.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { Case, CaseConfig } from "../scenario/expand.ts";
 import { RESULTS_SCHEMA_VERSION } from "../results/schema.ts";
-import type { Context, Equivalence } from "../results/schema.ts";
+import type { Context } from "../results/schema.ts";
 import { inferShapesPartial } from "../onnx/shapes.ts";
 import { randomInput } from "../stem/weights.ts";
 import type { CaseGraphs } from "../source/source.ts";
@@ -26,7 +26,7 @@ import {
   type Session,
   type SessionOptions,
 } from "../runner/ort.ts";
-import { verifyFusion } from "../runner/verify.ts";
+import { noiseFloorEquivalence } from "../runner/verify.ts";
 import {
   measureSides,
   type PerSideForm,
@@ -139,23 +139,6 @@ function signature(g: CaseGraphs): string {
   return `input [${g.inputShape}], outputs ${outputs.join(", ")}`;
 }
 
-async function equivalence(g: CaseGraphs, input: Float32Array): Promise<Equivalence> {
-  const taps = g.equivalence?.taps ?? [];
-  const v = await verifyFusion(g.multiBranch, g.reparameterized, input, g.inputShape, { taps });
-  const scale = v.error.normwise > 0 ? v.error.maxAbs / v.error.normwise : 1;
-  const finite = (x: number) => (Number.isFinite(x) ? x : 0);
-  return {
-    maxAbsError: v.error.maxAbs,
-    maxRelError: v.error.normwise,
-    tolerance: finite(v.tolerance * scale),
-    withinTolerance: v.equal,
-    method: "noise-floor",
-    floor: { maxAbs: v.floor.maxAbs, normwise: v.floor.normwise },
-    floorMultiple: v.multiple,
-    relTolerance: finite(v.tolerance),
-  };
-}
-
 /** How a case's sessions run: in this process, or in one worker per side. */
 type Runner =
   | { readonly kind: "in process" }
@@ -193,8 +176,16 @@ async function runCase(
   const { inputShape } = graphs.candidate;
   const input = randomInput(inputShape.reduce((a, b) => a * b, 1), scenario.seed);
   const eq = {
-    baseline: await equivalence(graphs.baseline, input),
-    candidate: await equivalence(graphs.candidate, input),
+    baseline: await noiseFloorEquivalence(
+      graphs.baseline,
+      input,
+      graphs.baseline.equivalence?.taps ?? [],
+    ),
+    candidate: await noiseFloorEquivalence(
+      graphs.candidate,
+      input,
+      graphs.candidate.equivalence?.taps ?? [],
+    ),
   };
   const options: SessionOptions = {
     device: c.config.device,

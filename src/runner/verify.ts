@@ -8,6 +8,7 @@
 import { type Difference, difference } from "../stats/difference.ts";
 import { encodeModel } from "../onnx/encode.ts";
 import type { Graph } from "../onnx/ir.ts";
+import type { Equivalence } from "../results/schema.ts";
 import { createSession, type RunOutput } from "./ort.ts";
 
 export { type Difference, difference };
@@ -122,5 +123,43 @@ export async function verifyFusion(
     equal: error.normwise <= tolerance,
     outputs,
     taps: tapped,
+  };
+}
+
+/**
+ * Equivalence of a user's model against its own fp32 noise floor (`verifyFusion`, CPU provider,
+ * optimizer off), with the normwise tolerance also stated in absolute terms for the worst output.
+ * What bench and ab record as a case's `equivalence` with method `noise-floor`.
+ *
+ * @param graphs Both forms and the concrete input shape.
+ * @param input The evaluation input.
+ * @param taps Tensors of both graphs compared besides the outputs (merge outputs).
+ * @returns The equivalence as results record it.
+ */
+export async function noiseFloorEquivalence(
+  graphs: {
+    readonly multiBranch: Graph;
+    readonly reparameterized: Graph;
+    readonly inputShape: readonly number[];
+  },
+  input: Float32Array,
+  taps: readonly { readonly name: string; readonly label: string }[],
+): Promise<Equivalence> {
+  const { multiBranch, reparameterized, inputShape } = graphs;
+  const v = await verifyFusion(multiBranch, reparameterized, input, inputShape, { taps });
+  const scaleOf = (d: { maxAbs: number; normwise: number }) =>
+    d.normwise > 0 && Number.isFinite(d.maxAbs / d.normwise) ? d.maxAbs / d.normwise : undefined;
+  // max |reference| of the worst output (the one maxRelError comes from), else of the floor's
+  const scale = scaleOf(v.error) ?? scaleOf(v.floor) ?? 1;
+  const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+  return {
+    maxAbsError: v.error.maxAbs,
+    maxRelError: v.error.normwise,
+    tolerance: finite(v.tolerance * scale),
+    withinTolerance: v.equal,
+    method: "noise-floor",
+    floor: { maxAbs: v.floor.maxAbs, normwise: v.floor.normwise },
+    floorMultiple: v.multiple,
+    relTolerance: finite(v.tolerance),
   };
 }
